@@ -1,0 +1,56 @@
+# The two commands: `make run` (set up, migrate, demo data, serve) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app coordinator
+
+.PHONY: setup run test browser lint clean
+
+setup: $(VENV)/.installed static/vendor/.copied translations
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+static/vendor/.copied: node_modules/.package-lock.json
+	rm -rf static/vendor && mkdir -p static/vendor/leaflet static/vendor/markercluster static/vendor/socket.io
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+	  node_modules/leaflet/dist/images static/vendor/leaflet/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+	  node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+	  node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css static/vendor/markercluster/
+	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io/
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d coordinator/translations
+
+# Browser tests drive Debian's Chromium; install it (and CJK fonts) when it is missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; }
+
+run: setup
+	$(FLASK) init-db
+	$(FLASK) demo --if-empty
+	@echo ""
+	@echo "  Duty coordinator: http://$(HOST):$(PORT)/        (sign in)"
+	@echo "  API contract:     http://$(HOST):$(PORT)/api/v1/openapi.json"
+	@echo ""
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py -b $(HOST):$(PORT) wsgi:app
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check coordinator tests bench
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

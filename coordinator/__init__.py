@@ -1,0 +1,68 @@
+"""Duty coordinator: emergency duty and field deployment for town and county command centers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import clock, db
+from .config import check_production_safety, load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error handlers and commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.update(load_config(app.instance_path))
+    app.config.update(config or {})
+    check_production_safety(app.config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from .extensions import csrf, socketio
+    from .i18n import init_app as init_i18n
+
+    clock.init_app(app, app.config.get("CLOCK"))
+    db.init_app(app)
+    csrf.init_app(app)
+    init_i18n(app)
+    socketio.init_app(
+        app,
+        message_queue=app.config["MESSAGE_QUEUE_URL"],
+        cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
+        max_http_buffer_size=64 * 1024,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import BLUEPRINTS as API_BLUEPRINTS
+    from .web import BLUEPRINTS as WEB_BLUEPRINTS
+
+    for blueprint in (*API_BLUEPRINTS, *WEB_BLUEPRINTS):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import COMMANDS
+
+    for command in COMMANDS:
+        app.cli.add_command(command)

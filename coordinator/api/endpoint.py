@@ -1,0 +1,117 @@
+"""The `endpoint` decorator: role check, JSON/query parsing with the schemas, and the OpenAPI list."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+
+from flask import Blueprint, request
+from pydantic import BaseModel, ValidationError
+
+from ..errors import bad_request, validation_error
+from ..security import require
+
+FORM_MIMETYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
+
+
+@dataclass
+class Operation:
+    """One documented API operation, as registered by `endpoint`."""
+
+    rule: str
+    method: str
+    summary: str
+    roles: tuple[str, ...] | None
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    tag: str
+    multipart: dict[str, str] = field(default_factory=dict)
+    produces: str = "application/json"
+
+
+OPERATIONS: list[Operation] = []
+
+
+def fields_from(error: ValidationError) -> dict[str, str]:
+    """Pydantic's errors as {"field.path": "why"}."""
+    fields: dict[str, str] = {}
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"]) or "body"
+        fields.setdefault(path, item["msg"])
+    return fields
+
+
+def parse_json_body(model: type[BaseModel]) -> BaseModel:
+    """The request body validated by `model`: 400 when it is not a JSON object, 422 on bad fields."""
+    if request.mimetype in FORM_MIMETYPES:
+        raise bad_request("Send the body as a JSON object (Content-Type: application/json).")
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request("The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise bad_request("The body must be a JSON object.")
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        raise validation_error(fields_from(error)) from None
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as error:
+        raise validation_error(fields_from(error), "The query string has invalid parameters.") from None
+
+
+def endpoint(
+    bp: Blueprint,
+    rule: str,
+    method: str,
+    *,
+    summary: str,
+    roles: tuple[str, ...] | None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    multipart: dict[str, str] | None = None,
+    produces: str = "application/json",
+):
+    """Register a view under the API blueprint; it receives `principal`, `body` and `query`."""
+
+    def decorate(view):
+        OPERATIONS.append(
+            Operation(
+                rule=(bp.url_prefix or "") + rule,
+                method=method.lower(),
+                summary=summary,
+                roles=roles,
+                body=body,
+                query=query,
+                response=response,
+                status=status,
+                tag=bp.name,
+                multipart=multipart or {},
+                produces=produces,
+            )
+        )
+
+        @functools.wraps(view)
+        def wrapper(**kwargs):
+            if roles is not None:
+                kwargs["principal"] = require(*roles)
+            if body is not None:
+                kwargs["body"] = parse_json_body(body)
+            if query is not None:
+                kwargs["query"] = parse_query(query)
+            return view(**kwargs)
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapper, methods=[method])
+        return wrapper
+
+    return decorate

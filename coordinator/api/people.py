@@ -1,0 +1,71 @@
+"""People endpoints: the roster, its search and its spreadsheet import."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from .. import clock, db
+from ..services import imports, people
+from .endpoint import endpoint
+from .presenters import person_json
+from .schemas import ImportAnswer, PeopleList, PeopleQuery, PersonAnswer, PersonBody, PersonPatch
+from .uploads import uploaded_file
+
+bp = Blueprint("people", __name__, url_prefix="/api/v1/people")
+READERS = ("admin", "commander", "inspector")
+EDITORS = ("admin",)
+
+
+@endpoint(bp, "", "POST", summary="Add a person to the roster", roles=EDITORS,
+          body=PersonBody, response=PersonAnswer, status=201)
+def create_person(principal, body: PersonBody):
+    session = db.session()
+    person = people.create_person(session, principal.actor, clock.now(), body.model_dump())
+    session.commit()
+    return jsonify(person_json(person)), 201
+
+
+@endpoint(bp, "", "GET", summary="Search the roster", roles=READERS, query=PeopleQuery,
+          response=PeopleList)
+def list_people(principal, query: PeopleQuery):
+    items, total = people.list_people(db.session(), **query.model_dump())
+    return jsonify({"items": [person_json(p) for p in items], "total": total})
+
+
+@endpoint(bp, "/<int:person_id>", "GET", summary="One person", roles=READERS,
+          response=PersonAnswer)
+def get_person(principal, person_id: int):
+    return jsonify(person_json(people.get_person(db.session(), person_id)))
+
+
+@endpoint(bp, "/<int:person_id>", "PATCH", summary="Edit a person (only the fields sent)",
+          roles=EDITORS, body=PersonPatch, response=PersonAnswer)
+def update_person(principal, person_id: int, body: PersonPatch):
+    session = db.session()
+    person = people.get_person(session, person_id)
+    people.update_person(session, principal.actor, clock.now(), person,
+                         body.model_dump(exclude_unset=True))
+    session.commit()
+    return jsonify(person_json(person))
+
+
+@endpoint(bp, "/<int:person_id>/deactivate", "POST",
+          summary="Deactivate a person: kept in the records, never assigned again",
+          roles=EDITORS, response=PersonAnswer)
+def deactivate_person(principal, person_id: int):
+    session = db.session()
+    person = people.get_person(session, person_id)
+    people.update_person(session, principal.actor, clock.now(), person, {"active": False},
+                         action="deactivate")
+    session.commit()
+    return jsonify(person_json(person))
+
+
+@endpoint(bp, "/import", "POST", summary="Import people from a CSV or XLSX file (matched by phone)",
+          roles=EDITORS, response=ImportAnswer, multipart={"file": ".csv or .xlsx"})
+def import_people(principal):
+    name, content = uploaded_file((".csv", ".xlsx"))
+    session = db.session()
+    result = imports.import_people(session, principal.actor, clock.now(), name, content)
+    session.commit()
+    return jsonify(result.as_dict())

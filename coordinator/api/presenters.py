@@ -1,0 +1,106 @@
+"""Models as the JSON documents of API.md (times with the display offset)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ..models import Assignment, AuditEntry, Event, Person, Post, Shift
+
+DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 with the +08:00 offset, as the phones and the map show it."""
+    return None if moment is None else moment.astimezone(DISPLAY_ZONE).isoformat()
+
+
+def person_json(person: Person) -> dict:
+    return {
+        "id": person.id,
+        "name": person.name,
+        "phone": person.phone,
+        "unit": person.unit,
+        "kind": person.kind,
+        "skills": list(person.skills or []),
+        "home_lat": person.home_lat,
+        "home_lon": person.home_lon,
+        "active": person.active,
+        "created_at": iso(person.created_at),
+        "updated_at": iso(person.updated_at),
+    }
+
+
+def post_json(post: Post) -> dict:
+    return {
+        "id": post.id,
+        "name": post.name,
+        "kind": post.kind,
+        "lat": post.lat,
+        "lon": post.lon,
+        "radius_m": post.radius_m,
+        "village": post.village,
+        "risk": post.risk,
+        "active": post.active,
+        "created_at": iso(post.created_at),
+        "updated_at": iso(post.updated_at),
+    }
+
+
+def event_json(event: Event) -> dict:
+    return {
+        "id": event.id,
+        "name": event.name,
+        "kind": event.kind,
+        "level": event.level,
+        "starts_at": iso(event.starts_at),
+        "closed_at": iso(event.closed_at),
+        "status": "closed" if event.closed_at else "active",
+        "created_at": iso(event.created_at),
+    }
+
+
+def shift_json(shift: Shift, post_name: str, assigned: int) -> dict:
+    return {
+        "id": shift.id,
+        "event_id": shift.event_id,
+        "post_id": shift.post_id,
+        "post_name": post_name,
+        "starts_at": iso(shift.starts_at),
+        "ends_at": iso(shift.ends_at),
+        "required": shift.required,
+        "assigned": assigned,
+        "skills": list(shift.skills or []),
+    }
+
+
+def assignment_json(assignment: Assignment, shift: Shift, person_name: str) -> dict:
+    return {
+        "id": assignment.id,
+        "shift_id": assignment.shift_id,
+        "person_id": assignment.person_id,
+        "person_name": person_name,
+        "post_id": shift.post_id,
+        "event_id": shift.event_id,
+        "source": assignment.source,
+        "distance_m": assignment.distance_m,
+        "acknowledged_at": iso(assignment.acknowledged_at),
+        "created_at": iso(assignment.created_at),
+        "removed_at": iso(assignment.removed_at),
+    }
+
+
+def audit_entry_json(entry: AuditEntry) -> dict:
+    return {
+        "id": entry.id,
+        "at": iso(entry.at),
+        "actor": entry.actor,
+        "role": entry.role,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "before": entry.before,
+        "after": entry.after,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }

@@ -1,0 +1,323 @@
+"""Request and response schemas: they validate requests and produce the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\- ]{4,30}$")
+]
+Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+PersonKind = Literal["cadre", "village_official", "other"]
+PostKind = Literal[
+    "reservoir", "pond", "landslide", "low_road", "dangerous_house", "shelter", "bridge",
+    "embankment", "other",
+]
+EventKind = Literal["rainstorm", "typhoon", "flood", "landslide", "other"]
+Role = Literal["admin", "commander", "inspector", "staff"]
+
+
+class Body(BaseModel):
+    """A JSON request body: strict types, finite numbers, unknown fields ignored."""
+
+    model_config = ConfigDict(strict=True, allow_inf_nan=False, extra="ignore")
+
+
+class Query(BaseModel):
+    """Query-string parameters (always strings on the wire, so converted leniently)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class Page(Query):
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+class Answer(BaseModel):
+    """A response document (for the OpenAPI description)."""
+
+
+class ErrorDetail(Answer):
+    code: str
+    message: str
+    fields: dict[str, str] | None = None
+
+
+class ErrorAnswer(Answer):
+    error: ErrorDetail
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+class LoginBody(Body):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class TokenAnswer(Answer):
+    token: str
+    role: Role
+    expires_at: AwareDatetime
+
+
+class StaffLinkBody(Body):
+    person_id: int
+
+
+class StaffLinkAnswer(Answer):
+    url: str
+    token: str
+    expires_at: AwareDatetime
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+class PersonBody(Body):
+    name: Text
+    phone: Phone
+    unit: Text
+    kind: PersonKind
+    skills: list[Skill] = Field(default_factory=list, max_length=30)
+    home_lat: Latitude | None = None
+    home_lon: Longitude | None = None
+
+
+def _refuse_null(value):
+    if value is None:
+        raise ValueError("may not be null; leave the field out to keep its value")
+    return value
+
+
+class PersonPatch(Body):
+    name: Text | None = None
+    phone: Phone | None = None
+    unit: Text | None = None
+    kind: PersonKind | None = None
+    skills: list[Skill] | None = Field(None, max_length=30)
+    home_lat: Latitude | None = None
+    home_lon: Longitude | None = None
+    active: bool | None = None
+
+    _not_null = field_validator("name", "phone", "unit", "kind", "skills", "active",
+                                mode="before")(_refuse_null)
+
+
+class PersonAnswer(Answer):
+    id: int
+    name: str
+    phone: str
+    unit: str
+    kind: PersonKind
+    skills: list[str]
+    home_lat: float | None
+    home_lon: float | None
+    active: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class PeopleQuery(Page):
+    q: str | None = Field(None, max_length=80, description="name, phone or unit contains")
+    kind: PersonKind | None = None
+    unit: str | None = Field(None, max_length=120)
+    active: bool | None = None
+
+
+class PeopleList(Answer):
+    items: list[PersonAnswer]
+    total: int
+
+
+class ImportRowError(Answer):
+    row: int
+    message: str
+
+
+class ImportAnswer(Answer):
+    created: int
+    updated: int
+    errors: list[ImportRowError]
+
+
+# --- posts ----------------------------------------------------------------------------------
+
+
+class PostBody(Body):
+    name: Text
+    kind: PostKind
+    lat: Latitude
+    lon: Longitude
+    radius_m: float = Field(gt=0, le=10_000)
+    village: Text | None = None
+    risk: int | None = Field(None, ge=1, le=4)
+
+
+class PostPatch(Body):
+    name: Text | None = None
+    kind: PostKind | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    radius_m: float | None = Field(None, gt=0, le=10_000)
+    village: Text | None = None
+    risk: int | None = Field(None, ge=1, le=4)
+    active: bool | None = None
+
+    _not_null = field_validator("name", "kind", "lat", "lon", "radius_m", "active",
+                                mode="before")(_refuse_null)
+
+
+class PostAnswer(Answer):
+    id: int
+    name: str
+    kind: PostKind
+    lat: float
+    lon: float
+    radius_m: float
+    village: str | None
+    risk: int | None
+    active: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class PostsQuery(Page):
+    q: str | None = Field(None, max_length=80, description="name or village contains")
+    kind: PostKind | None = None
+    village: str | None = Field(None, max_length=80)
+    active: bool | None = None
+
+
+class PostsList(Answer):
+    items: list[PostAnswer]
+    total: int
+
+
+# --- events, shifts, assignments --------------------------------------------------------------
+
+
+class EventBody(Body):
+    name: Text
+    kind: EventKind
+    level: int = Field(ge=1, le=4)
+    starts_at: AwareDatetime
+
+
+class EventAnswer(Answer):
+    id: int
+    name: str
+    kind: EventKind
+    level: int
+    starts_at: AwareDatetime
+    closed_at: AwareDatetime | None
+    status: Literal["active", "closed"]
+    created_at: AwareDatetime
+
+
+class EventsQuery(Page):
+    status: Literal["active", "closed"] | None = None
+
+
+class EventsList(Answer):
+    items: list[EventAnswer]
+    total: int
+
+
+class ShiftBody(Body):
+    post_id: int
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    required: int = Field(ge=1, le=500)
+    skills: list[Skill] = Field(default_factory=list, max_length=10)
+
+
+class ShiftAnswer(Answer):
+    id: int
+    event_id: int
+    post_id: int
+    post_name: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    required: int
+    assigned: int
+    skills: list[str]
+
+
+class ShiftsQuery(Page):
+    post_id: int | None = None
+
+
+class ShiftsList(Answer):
+    items: list[ShiftAnswer]
+    total: int
+
+
+class AssignmentBody(Body):
+    shift_id: int
+    person_id: int
+
+
+class AssignmentAnswer(Answer):
+    id: int
+    shift_id: int
+    person_id: int
+    person_name: str
+    post_id: int
+    event_id: int
+    source: Literal["manual", "auto"]
+    distance_m: float | None
+    acknowledged_at: AwareDatetime | None
+    created_at: AwareDatetime
+    removed_at: AwareDatetime | None
+
+
+class AssignmentsQuery(Page):
+    shift_id: int | None = None
+    person_id: int | None = None
+
+
+class AssignmentsList(Answer):
+    items: list[AssignmentAnswer]
+    total: int
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+
+class AuditVerifyAnswer(Answer):
+    ok: bool
+    entries: int
+    first_bad: int | None = None
+    reason: str | None = None
+
+
+class AuditEntryAnswer(Answer):
+    id: int
+    at: AwareDatetime
+    actor: str
+    role: str
+    action: str
+    entity_type: str
+    entity_id: str | None
+    before: dict | None
+    after: dict | None
+    prev_hash: str
+    hash: str
+
+
+class AuditList(Answer):
+    items: list[AuditEntryAnswer]
+    total: int
+
+
+class AuditQuery(Page):
+    entity_type: str | None = Field(None, max_length=40)
+    entity_id: str | None = Field(None, max_length=40)

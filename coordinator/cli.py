@@ -1,0 +1,92 @@
+"""Flask commands: init-db, create-user, demo, verify-audit (and db-revision for developers)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from . import clock, db, migrate
+from .models import ROLES
+from .services import accounts, audit
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Bring an empty or older database to the current schema."""
+    migrate.upgrade(db.engine())
+    click.echo(f"database is at revision {migrate.current_revision(db.engine())}")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, help="admin, commander, inspector or staff")
+@click.option("--password", required=True, help="at least 8 characters")
+@click.option("--name", "display_name", default=None, help="the name shown on pages")
+@with_appcontext
+def create_user(username: str, role: str, password: str, display_name: str | None) -> None:
+    """Create an account without asking anything."""
+    if role not in ROLES:
+        raise click.ClickException(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    session = db.session()
+    try:
+        accounts.create_user(session, username, role, password, at=clock.now(),
+                             display_name=display_name)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    session.commit()
+    click.echo(f"created {role} {username}")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="only when the roster is empty (what make run does)")
+@with_appcontext
+def demo(if_empty: bool) -> None:
+    """Load the demo town, roster, posts, a rainstorm response and demo accounts (idempotent)."""
+    from .demo import DEMO_LOGINS, load_demo, roster_is_empty
+
+    session = db.session()
+    if not if_empty or roster_is_empty(session):
+        click.echo(load_demo(session, at=clock.now()))
+        session.commit()
+    click.echo("demo logins (username / password):")
+    for username, role, password in DEMO_LOGINS:
+        click.echo(f"  {role:<10} {username} / {password}")
+
+
+@click.command("verify-audit")
+@with_appcontext
+def verify_audit() -> None:
+    """Check the audit hash chain; exit 1 and name the first bad entry if it is broken."""
+    report = audit.verify_chain(db.session())
+    if report.ok:
+        click.echo(f"audit chain ok: {report.entries} entries")
+        return
+    click.echo(f"audit chain BROKEN at entry {report.first_bad}: {report.reason} "
+               f"({report.entries} entries)", err=True)
+    raise SystemExit(1)
+
+
+@click.command("db-revision")
+@click.argument("message")
+@with_appcontext
+def db_revision(message: str) -> None:
+    """Write a new migration from the models (for developers; run init-db first)."""
+    migrate.new_revision(db.engine(), message)
+    click.echo(f"new migration written under {migrate.MIGRATIONS / 'versions'}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Run the development server with websockets (what `make run` starts)."""
+    from .extensions import socketio
+
+    socketio.run(current_app._get_current_object(), host=host, port=port,
+                 allow_unsafe_werkzeug=True, use_reloader=False)
+
+
+COMMANDS = (init_db, create_user, demo, verify_audit, db_revision, serve)

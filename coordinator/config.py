@@ -1,0 +1,92 @@
+"""Settings read from environment variables, and the checks production refuses to start without."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
+MIN_SECRET_KEY_LENGTH = 32
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+class UnsafeConfiguration(RuntimeError):
+    """Production was asked to start with a setting that is not safe."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _number(environ, name: str, default: float) -> float:
+    raw = environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
+def _origins(raw: str | None) -> list[str] | str:
+    if not raw:
+        return []
+    if raw.strip() == "*":
+        return "*"
+    return [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
+
+
+def load_config(instance_path: str, environ=None) -> dict:
+    """Build the Flask config mapping from environment variables with safe development defaults."""
+    environ = os.environ if environ is None else environ
+    env = environ.get("COORDINATOR_ENV", "development")
+    default_db = "sqlite:///" + str(Path(instance_path) / "coordinator.db")
+    production = env == "production"
+    return {
+        "ENV_NAME": env,
+        "DEBUG": _flag(environ.get("COORDINATOR_DEBUG")),
+        "TESTING": env == "testing",
+        "SECRET_KEY": environ.get("COORDINATOR_SECRET_KEY", DEV_SECRET_KEY),
+        "DATABASE_URL": environ.get("COORDINATOR_DATABASE_URL") or default_db,
+        "MESSAGE_QUEUE_URL": environ.get("COORDINATOR_MESSAGE_QUEUE_URL") or None,
+        "CORS_ALLOWED_ORIGINS": _origins(environ.get("COORDINATOR_CORS_ORIGINS")),
+        "PUBLIC_URL": (environ.get("COORDINATOR_PUBLIC_URL") or "").rstrip("/") or None,
+        "MAX_CONTENT_LENGTH": int(_number(environ, "COORDINATOR_MAX_UPLOAD_MB", 10) * 1024 * 1024),
+        "TOKEN_TTL_HOURS": _number(environ, "COORDINATOR_TOKEN_TTL_HOURS", 24),
+        "STAFF_LINK_TTL_HOURS": _number(environ, "COORDINATOR_STAFF_LINK_TTL_HOURS", 72),
+        "LOGIN_MAX_FAILURES": int(_number(environ, "COORDINATOR_LOGIN_MAX_FAILURES", 5)),
+        "LOGIN_WINDOW_MINUTES": _number(environ, "COORDINATOR_LOGIN_WINDOW_MINUTES", 15),
+        "ACCURACY_LIMIT_M": _number(environ, "ACCURACY_LIMIT_M", 100),
+        "FENCE_TOLERANCE_M": _number(environ, "FENCE_TOLERANCE_M", 50),
+        "LATE_GRACE_MINUTES": _number(environ, "COORDINATOR_LATE_GRACE_MINUTES", 15),
+        "TILE_URL": environ.get("COORDINATOR_TILE_URL", ""),
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "JSON_AS_ASCII": False,
+    }
+
+
+def check_production_safety(config: dict) -> None:
+    """Refuse to start production with debug on, a weak key, open CORS or an exposed queue."""
+    if config.get("ENV_NAME") != "production":
+        return
+    problems = []
+    if config.get("DEBUG"):
+        problems.append("debug mode is on (COORDINATOR_DEBUG)")
+    key = config.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            f"COORDINATOR_SECRET_KEY is the default or shorter than {MIN_SECRET_KEY_LENGTH} characters"
+        )
+    if config.get("CORS_ALLOWED_ORIGINS") == "*":
+        problems.append('COORDINATOR_CORS_ORIGINS is "*"; list the allowed origins')
+    queue = config.get("MESSAGE_QUEUE_URL")
+    if queue:
+        parts = urlsplit(queue)
+        if parts.hostname not in LOOPBACK_HOSTS and not parts.password:
+            problems.append("COORDINATOR_MESSAGE_QUEUE_URL has no credentials and is not on loopback")
+    if problems:
+        raise UnsafeConfiguration("refusing to start in production: " + "; ".join(problems))

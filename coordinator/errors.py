@@ -1,0 +1,92 @@
+"""The one error shape of the API, and handlers that give every failure that shape."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+CODES_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """A failure to report to the client: status, snake_case code, a sentence, optional fields."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, "bad_request", message)
+
+
+def validation_error(fields: dict[str, str], message: str = "The request has invalid fields.") -> ApiError:
+    return ApiError(422, "validation_error", message, fields)
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, "not_found", f"{what} was not found.")
+
+
+def conflict(message: str) -> ApiError:
+    return ApiError(409, "conflict", message)
+
+
+def forbidden(message: str = "You are not allowed to do this.") -> ApiError:
+    return ApiError(403, "forbidden", message)
+
+
+def unauthorized(message: str | None = None) -> ApiError:
+    message = message or "Sign in first: send a bearer token or a session cookie."
+    return ApiError(401, "unauthorized", message)
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register_errorhandlers(app) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError):
+        response = jsonify(error_body(error.code, error.message, error.fields))
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response, error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        status = error.code or 500
+        if _wants_json():
+            code = CODES_BY_STATUS.get(status, "error" if status >= 500 else "bad_request")
+            response = jsonify(error_body(code, error.description or error.name))
+            return response, status
+        return render_template("error.html", status=status, error=error), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        app.logger.exception("unhandled error", exc_info=error)
+        if _wants_json():
+            return jsonify(error_body("internal_error", "Something went wrong on the server.")), 500
+        return render_template("error.html", status=500, error=None), 500

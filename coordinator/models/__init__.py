@@ -1,0 +1,40 @@
+"""All models, imported here so that metadata (and Alembic) sees every table."""
+
+from .accounts import ROLES, LoginFailure, StaffLink, User
+from .alerts import ALERT_KINDS, REPORT_CATEGORIES, Alert, FieldReport
+from .audit import AuditEntry
+from .base import Base
+from .checkins import CHECKIN_FLAGS, CHECKIN_KINDS, REVIEW_VERDICTS, CheckIn
+from .events import ASSIGNMENT_SOURCES, EVENT_KINDS, Assignment, Event, Shift
+from .people import PERSON_KINDS, Person
+from .posts import POST_KINDS, Post
+from .supervision import COMMENDATION_KINDS, Commendation, SpotCheck
+
+__all__ = [
+    "ALERT_KINDS",
+    "ASSIGNMENT_SOURCES",
+    "CHECKIN_FLAGS",
+    "CHECKIN_KINDS",
+    "COMMENDATION_KINDS",
+    "EVENT_KINDS",
+    "PERSON_KINDS",
+    "POST_KINDS",
+    "REPORT_CATEGORIES",
+    "REVIEW_VERDICTS",
+    "ROLES",
+    "Alert",
+    "Assignment",
+    "AuditEntry",
+    "Base",
+    "CheckIn",
+    "Commendation",
+    "Event",
+    "FieldReport",
+    "LoginFailure",
+    "Person",
+    "Post",
+    "Shift",
+    "SpotCheck",
+    "StaffLink",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""The rules of the service: plain functions over a session, no Flask request objects."""

@@ -1,0 +1,202 @@
+"""Accounts: password hashing, bearer tokens, login throttling and staff sign-in links."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..models import ROLES, LoginFailure, Person, StaffLink, User
+from . import audit
+
+TOKEN_SALT = "coordinator-api-token"
+# scrypt is memory-hard; werkzeug's defaults follow current guidance for interactive logins.
+PASSWORD_METHOD = "scrypt"
+MIN_PASSWORD_LENGTH = 8
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be done (exists, wrong role, weak password)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: an account or a field worker signed in by a staff link."""
+
+    role: str
+    user_id: int | None
+    person_id: int | None
+    label: str
+
+    @property
+    def actor(self) -> audit.Actor:
+        return audit.Actor(self.label, self.role)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def create_user(
+    db: Session,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    at: datetime,
+    actor: audit.Actor = audit.SYSTEM,
+    display_name: str | None = None,
+    person_id: int | None = None,
+) -> User:
+    """Create an account; refuses an existing name, an unknown role or a short password."""
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if db.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AccountError(f"a user named {username!r} already exists")
+    user = User(
+        username=username,
+        role=role,
+        password_hash=hash_password(password),
+        display_name=display_name,
+        person_id=person_id,
+        created_at=at,
+    )
+    db.add(user)
+    after = {"username": username, "role": role, "display_name": display_name}
+    audit.record(db, actor, "create", user, at=at, after=after)
+    return user
+
+
+def principal_for_user(user: User) -> Principal:
+    return Principal(user.role, user.id, user.person_id, user.username)
+
+
+def principal_for_person(person: Person) -> Principal:
+    return Principal("staff", None, person.id, f"{person.name} ({person.phone})")
+
+
+def failures_in_window(db: Session, username: str, address: str, since: datetime) -> tuple[int, int]:
+    by_user = db.scalar(
+        select(func.count()).where(LoginFailure.username == username, LoginFailure.at >= since)
+    )
+    by_address = db.scalar(
+        select(func.count()).where(LoginFailure.address == address, LoginFailure.at >= since)
+    )
+    return by_user or 0, by_address or 0
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    throttled: bool = False
+
+
+def authenticate(
+    db: Session,
+    username: str,
+    password: str,
+    address: str,
+    *,
+    at: datetime,
+    max_failures: int,
+    window: timedelta,
+) -> LoginResult:
+    """Check a password, counting failures per account and per address within the window."""
+    since = at - window
+    by_user, by_address = failures_in_window(db, username, address, since)
+    if by_user >= max_failures or by_address >= max_failures:
+        return LoginResult(None, throttled=True)
+    user = db.scalar(select(User).where(User.username == username))
+    if user is not None and user.active and check_password_hash(user.password_hash, password):
+        return LoginResult(user)
+    db.add(LoginFailure(username=username[:80], address=address[:64], at=at))
+    db.execute(delete(LoginFailure).where(LoginFailure.at < since))
+    return LoginResult(None)
+
+
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=TOKEN_SALT)
+
+
+def issue_token(secret_key: str, principal: Principal, *, at: datetime, ttl: timedelta):
+    """A signed bearer token for an account (`u`) or a field worker (`p`), and when it expires."""
+    expires_at = at + ttl
+    subject = {"u": principal.user_id} if principal.user_id else {"p": principal.person_id}
+    subject["exp"] = int(expires_at.timestamp())
+    return _serializer(secret_key).dumps(subject), expires_at
+
+
+def read_token(db: Session, secret_key: str, token: str, *, at: datetime):
+    """The principal a bearer token stands for, or None when it is forged, expired or revoked."""
+    try:
+        subject = _serializer(secret_key).loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(subject, dict) or not isinstance(subject.get("exp"), int):
+        return None
+    if subject["exp"] <= at.timestamp():
+        return None
+    if isinstance(subject.get("u"), int):
+        user = db.get(User, subject["u"])
+        return principal_for_user(user) if user is not None and user.active else None
+    if isinstance(subject.get("p"), int):
+        person = db.get(Person, subject["p"])
+        return principal_for_person(person) if person is not None and person.active else None
+    return None
+
+
+def principal_from_session(db: Session, data: dict):
+    """The principal stored in a browser session, if still valid."""
+    if "user_id" in data:
+        user = db.get(User, data["user_id"])
+        return principal_for_user(user) if user is not None and user.active else None
+    if "person_id" in data:
+        person = db.get(Person, data["person_id"])
+        return principal_for_person(person) if person is not None and person.active else None
+    return None
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+def create_staff_link(
+    db: Session, person: Person, *, actor: Principal, at: datetime, ttl: timedelta
+) -> tuple[StaffLink, str]:
+    """A one-time sign-in code for a field worker's phone (stored hashed)."""
+    code = secrets.token_urlsafe(24)
+    link = StaffLink(
+        person_id=person.id,
+        code_hash=_code_hash(code),
+        created_by=actor.user_id,
+        created_at=at,
+        expires_at=at + ttl,
+    )
+    db.add(link)
+    after = {"person_id": person.id, "expires_at": link.expires_at}
+    audit.record(db, actor.actor, "create", link, at=at, after=after)
+    return link, code
+
+
+def open_staff_link(db: Session, code: str, *, at: datetime) -> Person | None:
+    """The person a link signs in, if the code is known and not expired."""
+    link = db.scalar(select(StaffLink).where(StaffLink.code_hash == _code_hash(code)))
+    if link is None or link.expires_at <= at:
+        return None
+    person = db.get(Person, link.person_id)
+    if person is None or not person.active:
+        return None
+    if link.used_at is None:
+        link.used_at = at
+        audit.record(db, principal_for_person(person).actor, "open", link, at=at,
+                     after={"person_id": person.id, "used_at": at})
+    return person
+

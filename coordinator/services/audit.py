@@ -1,0 +1,147 @@
+"""The one audit writer: a hash-chained entry in the same transaction as every state change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from ..models import AuditEntry
+
+GENESIS_HASH = "0" * 64
+# Any fixed number: the advisory lock that serialises appends to the chain on PostgreSQL.
+AUDIT_LOCK_KEY = 7_402_113
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change: a display label and a role."""
+
+    label: str
+    role: str
+
+
+SYSTEM = Actor("system", "system")
+
+
+def _jsonable(value):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj) -> dict:
+    """The column values of a model instance, JSON-ready, for an entry's before/after."""
+    return {c.key: _jsonable(getattr(obj, c.key)) for c in obj.__table__.columns}
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    """SHA-256 over canonical JSON of the entry's content and the previous entry's hash."""
+    content = {
+        "at": _jsonable(entry.at),
+        "actor": entry.actor,
+        "role": entry.role,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "before": entry.before,
+        "after": entry.after,
+        "prev_hash": entry.prev_hash,
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def record(
+    db: Session,
+    actor: Actor,
+    action: str,
+    entity,
+    *,
+    at: datetime,
+    before: dict | None = None,
+    after: dict | None = None,
+    entity_type: str | None = None,
+    entity_id=None,
+) -> AuditEntry:
+    """Append an entry for `action` on `entity` (flushes; the caller's commit makes it durable)."""
+    if entity is not None:
+        db.flush()
+        entity_type = entity_type or entity.__tablename__
+        entity_id = entity.id if entity_id is None else entity_id
+        if after is None and action != "delete":
+            after = snapshot(entity)
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+    last = db.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    entry = AuditEntry(
+        at=at,
+        actor=actor.label,
+        role=actor.role,
+        action=action,
+        entity_type=entity_type or "",
+        entity_id=None if entity_id is None else str(entity_id),
+        before=_jsonable(before),
+        after=_jsonable(after),
+        prev_hash=last or GENESIS_HASH,
+    )
+    entry.hash = entry_hash(entry)
+    db.add(entry)
+    db.flush()
+    return entry
+
+
+@dataclass
+class ChainReport:
+    ok: bool
+    entries: int
+    first_bad: int | None = None
+    reason: str | None = None
+
+
+def verify_chain(db: Session, batch: int = 5000) -> ChainReport:
+    """Walk the chain in order; name the first entry whose hash or link does not hold."""
+    total = db.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    expected_prev = GENESIS_HASH
+    last_id = 0
+    while True:
+        rows = db.scalars(
+            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not rows:
+            return ChainReport(ok=True, entries=total)
+        for entry in rows:
+            if entry.prev_hash != expected_prev:
+                return ChainReport(False, total, entry.id, "link to the previous entry is broken")
+            if entry_hash(entry) != entry.hash:
+                return ChainReport(False, total, entry.id, "content does not match its hash")
+            expected_prev = entry.hash
+            last_id = entry.id
+        db.expunge_all()
+
+
+def apply_changes(db: Session, actor: Actor, at: datetime, obj, changes: dict,
+                  action: str = "update") -> bool:
+    """Set the fields that really change and audit them with before/after; False if none did."""
+    changes = {k: v for k, v in changes.items() if getattr(obj, k) != v}
+    if not changes:
+        return False
+    before = snapshot(obj)
+    for key, value in changes.items():
+        setattr(obj, key, list(value) if isinstance(value, list | tuple) else value)
+    if hasattr(obj, "updated_at"):
+        obj.updated_at = at
+    record(db, actor, action, obj, at=at, before=before)
+    return True

@@ -1,0 +1,152 @@
+"""Events (应急响应), their shifts at posts, and manual assignments of people to shifts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import conflict, not_found, validation_error
+from ..models import Assignment, Event, Person, Post, Shift
+from . import audit
+from .paging import page
+
+
+def get_event(db: Session, event_id: int) -> Event:
+    event = db.get(Event, event_id)
+    if event is None:
+        raise not_found(f"Event {event_id}")
+    return event
+
+
+def create_event(db: Session, actor: audit.Actor, at: datetime, fields: dict) -> Event:
+    """Open an emergency response."""
+    event = Event(name=fields["name"], kind=fields["kind"], level=fields["level"],
+                  starts_at=fields["starts_at"], created_at=at)
+    db.add(event)
+    audit.record(db, actor, "create", event, at=at)
+    return event
+
+
+def close_event(db: Session, actor: audit.Actor, at: datetime, event: Event) -> Event:
+    """End a response; a closed event takes no new shifts or assignments."""
+    if event.closed_at is not None:
+        raise conflict(f"Event {event.id} is already closed.")
+    audit.apply_changes(db, actor, at, event, {"closed_at": at}, action="close")
+    return event
+
+
+def list_events(db: Session, *, status=None, limit=50, offset=0):
+    query = select(Event)
+    if status == "active":
+        query = query.where(Event.closed_at.is_(None))
+    elif status == "closed":
+        query = query.where(Event.closed_at.is_not(None))
+    return page(db, query, Event.id.desc(), limit, offset)
+
+
+def _ensure_open(event: Event) -> None:
+    if event.closed_at is not None:
+        raise conflict(f"Event {event.id} is closed.")
+
+
+def create_shift(db: Session, actor: audit.Actor, at: datetime, event: Event, fields: dict) -> Shift:
+    """Add a duty window at a post with its required headcount and skills."""
+    _ensure_open(event)
+    if fields["ends_at"] <= fields["starts_at"]:
+        raise validation_error({"ends_at": "must be after starts_at"})
+    post = db.get(Post, fields["post_id"])
+    if post is None or not post.active:
+        raise validation_error({"post_id": "no active post has this id"})
+    shift = Shift(event_id=event.id, post_id=post.id, starts_at=fields["starts_at"],
+                  ends_at=fields["ends_at"], required=fields["required"],
+                  skills=list(fields.get("skills") or []), created_at=at)
+    db.add(shift)
+    audit.record(db, actor, "create", shift, at=at)
+    return shift
+
+
+def list_shifts(db: Session, event: Event, *, post_id=None, limit=50, offset=0):
+    query = select(Shift).where(Shift.event_id == event.id)
+    if post_id is not None:
+        query = query.where(Shift.post_id == post_id)
+    return page(db, query, Shift.starts_at, limit, offset)
+
+
+def assigned_counts(db: Session, shift_ids: list[int]) -> dict[int, int]:
+    """How many people are assigned (not removed) on each shift."""
+    if not shift_ids:
+        return {}
+    rows = db.execute(
+        select(Assignment.shift_id, func.count())
+        .where(Assignment.shift_id.in_(shift_ids), Assignment.removed_at.is_(None))
+        .group_by(Assignment.shift_id)
+    )
+    return dict(rows.all())
+
+
+def overlapping_assignment(db: Session, person_id: int, shift: Shift) -> Assignment | None:
+    """The person's active assignment on another shift whose window overlaps `shift`."""
+    return db.scalar(
+        select(Assignment)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(
+            Assignment.person_id == person_id,
+            Assignment.removed_at.is_(None),
+            Shift.id != shift.id,
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
+        )
+        .limit(1)
+    )
+
+
+def create_assignment(db: Session, actor: audit.Actor, at: datetime, shift_id: int,
+                      person_id: int, source: str = "manual",
+                      distance_m: float | None = None) -> Assignment:
+    """Put a person on a shift; never twice on one shift nor on two overlapping shifts."""
+    shift = db.get(Shift, shift_id)
+    # Locking the person row keeps two concurrent requests from double-booking them (PostgreSQL).
+    person = db.get(Person, person_id, with_for_update=True)
+    problems = {}
+    if shift is None:
+        problems["shift_id"] = "no shift has this id"
+    if person is None or not person.active:
+        problems["person_id"] = "no active person has this id"
+    if problems:
+        raise validation_error(problems)
+    _ensure_open(db.get(Event, shift.event_id))
+    existing = db.scalar(select(Assignment.id).where(
+        Assignment.shift_id == shift.id, Assignment.person_id == person.id,
+        Assignment.removed_at.is_(None)))
+    if existing is not None:
+        raise conflict(f"{person.name} is already on this shift (assignment {existing}).")
+    clash = overlapping_assignment(db, person.id, shift)
+    if clash is not None:
+        raise conflict(f"{person.name} is already on an overlapping shift {clash.shift_id}.")
+    assignment = Assignment(shift_id=shift.id, person_id=person.id, source=source,
+                            distance_m=distance_m, created_at=at)
+    db.add(assignment)
+    audit.record(db, actor, "create", assignment, at=at)
+    return assignment
+
+
+def remove_assignment(db: Session, actor: audit.Actor, at: datetime, assignment_id: int) -> Assignment:
+    """Take a person off a shift; the row stays for the records."""
+    assignment = db.get(Assignment, assignment_id)
+    if assignment is None or assignment.removed_at is not None:
+        raise not_found(f"Assignment {assignment_id}")
+    audit.apply_changes(db, actor, at, assignment, {"removed_at": at}, action="remove")
+    return assignment
+
+
+def list_assignments(db: Session, event: Event, *, shift_id=None, person_id=None, limit=50,
+                     offset=0):
+    query = (select(Assignment).join(Shift, Shift.id == Assignment.shift_id)
+             .where(Shift.event_id == event.id, Assignment.removed_at.is_(None)))
+    if shift_id is not None:
+        query = query.where(Assignment.shift_id == shift_id)
+    if person_id is not None:
+        query = query.where(Assignment.person_id == person_id)
+    return page(db, query, Assignment.id, limit, offset)

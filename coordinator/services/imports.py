@@ -1,0 +1,222 @@
+"""Spreadsheet imports of the roster and the post catalogue: good rows in, bad rows reported."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from openpyxl import load_workbook
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import validation_error
+from ..models import Person, Post
+from . import audit, people, posts
+
+PERSON_HEADERS = {
+    "name": "name", "姓名": "name",
+    "phone": "phone", "电话": "phone", "手机": "phone", "手机号": "phone",
+    "unit": "unit", "单位": "unit",
+    "kind": "kind", "类别": "kind",
+    "skills": "skills", "技能": "skills",
+    "home_lat": "home_lat", "住址纬度": "home_lat",
+    "home_lon": "home_lon", "住址经度": "home_lon",
+}
+POST_HEADERS = {
+    "name": "name", "名称": "name", "点位名称": "name",
+    "kind": "kind", "类型": "kind",
+    "lat": "lat", "纬度": "lat",
+    "lon": "lon", "经度": "lon",
+    "radius_m": "radius_m", "半径": "radius_m", "半径(米)": "radius_m", "半径（米）": "radius_m",
+    "village": "village", "村": "village", "所在村": "village",
+    "risk": "risk", "风险等级": "risk",
+}
+PERSON_KIND_WORDS = {"机关干部": "cadre", "干部": "cadre", "村干部": "village_official",
+                     "其他": "other"}
+POST_KIND_WORDS = {
+    "水库": "reservoir", "山塘": "pond", "地质灾害点": "landslide", "低洼易涝点": "low_road",
+    "危旧房": "dangerous_house", "转移安置点": "shelter", "桥梁": "bridge", "涵洞": "bridge",
+    "桥梁/涵洞": "bridge", "河道堤防": "embankment", "堤防": "embankment", "其他": "other",
+}
+SKILL_SEPARATORS = re.compile(r"[;；、]")
+MAX_ROWS = 100_000
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+    def error(self, row: int, message: str) -> None:
+        self.errors.append({"row": row, "message": message})
+
+    def as_dict(self) -> dict:
+        return {"created": self.created, "updated": self.updated, "errors": self.errors}
+
+
+def _decode(content: bytes) -> str:
+    # Excel in China saves CSV as GB18030/GBK unless told otherwise; UTF-8 (with or without BOM) first.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise validation_error({"file": "the CSV file is neither UTF-8 nor GB18030 text"})
+
+
+def _cell(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def read_rows(name: str, content: bytes) -> list[tuple[int, list]]:
+    """(row number as the user sees it, cells) for every row of a CSV or XLSX file, header first."""
+    if name.lower().endswith(".xlsx"):
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+            raise validation_error({"file": "the file is not a readable .xlsx workbook"}) from None
+        sheet = workbook.worksheets[0]
+        rows = [(number, list(cells)) for number, cells in
+                enumerate(sheet.iter_rows(values_only=True), start=1)]
+        workbook.close()
+    else:
+        reader = csv.reader(io.StringIO(_decode(content)))
+        try:
+            rows = [(number, cells) for number, cells in enumerate(reader, start=1)]
+        except csv.Error as error:
+            raise validation_error({"file": f"the CSV file cannot be read: {error}"}) from None
+    if len(rows) > MAX_ROWS + 1:
+        raise validation_error({"file": f"at most {MAX_ROWS} rows can be imported at once"})
+    return rows
+
+
+def _records(rows, headers: dict[str, str], required: set[str]):
+    """Map each data row to {field: text}; 422 when the header row lacks a required column."""
+    if not rows:
+        raise validation_error({"file": "the file is empty"})
+    header_number, header_cells = rows[0]
+    columns = {}
+    for index, cell in enumerate(header_cells):
+        key = headers.get((_cell(cell) or "").lower()) or headers.get(_cell(cell) or "")
+        if key and key not in columns.values():
+            columns[index] = key
+    missing = required - set(columns.values())
+    if missing:
+        raise validation_error({"file": "the header row lacks the columns: "
+                                + ", ".join(sorted(missing))})
+    for number, cells in rows[1:]:
+        values = {key: _cell(cells[index]) if index < len(cells) else None
+                  for index, key in columns.items()}
+        if any(v is not None for v in values.values()):
+            yield number, values
+
+
+def _message(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"])
+        parts.append(f"{where}: {item['msg']}" if where else item["msg"])
+    return "; ".join(parts)
+
+
+def _validated(schema: type[BaseModel], values: dict) -> dict:
+    return schema.model_validate(values, strict=False).model_dump()
+
+
+def import_people(db: Session, actor: audit.Actor, at: datetime, name: str,
+                  content: bytes) -> ImportResult:
+    """Create or update people from a file, matched by phone; unchanged rows change nothing."""
+    from ..api.schemas import PersonBody
+
+    result = ImportResult()
+    seen: dict[str, int] = {}
+    for number, values in _records(read_rows(name, content), PERSON_HEADERS,
+                                   {"name", "phone", "unit"}):
+        values["kind"] = PERSON_KIND_WORDS.get(values.get("kind") or "", values.get("kind")) \
+            or "other"
+        values["skills"] = [s.strip() for s in SKILL_SEPARATORS.split(values.get("skills") or "")
+                            if s.strip()]
+        try:
+            fields = _validated(PersonBody, values)
+        except ValidationError as error:
+            result.error(number, _message(error))
+            continue
+        if fields["phone"] in seen:
+            result.error(number, f"phone {fields['phone']} repeats row {seen[fields['phone']]}")
+            continue
+        seen[fields["phone"]] = number
+        existing = db.scalar(select(Person).where(Person.phone == fields["phone"]))
+        if existing is None:
+            people.create_person(db, actor, at, fields)
+            result.created += 1
+        elif people.update_person(db, actor, at, existing, {**fields, "active": True},
+                                  action="import"):
+            result.updated += 1
+    return result
+
+
+def _geojson_rows(content: bytes) -> list[tuple[int, dict]]:
+    try:
+        document = json.loads(content.decode("utf-8-sig"))
+        features = document["features"] if document.get("type") == "FeatureCollection" \
+            else [document]
+    except (ValueError, UnicodeDecodeError, AttributeError, KeyError, TypeError):
+        raise validation_error({"file": "the file is not a GeoJSON Feature or FeatureCollection"}) \
+            from None
+    records = []
+    for number, feature in enumerate(features, start=1):
+        try:
+            properties = dict(feature.get("properties") or {})
+            geometry = feature.get("geometry") or {}
+            if geometry.get("type") == "Point":
+                properties["lon"], properties["lat"] = geometry["coordinates"][:2]
+        except (AttributeError, TypeError, ValueError, KeyError):
+            properties = {}
+        values = {POST_HEADERS[k]: v for k, v in properties.items() if k in POST_HEADERS}
+        records.append((number, {k: _cell(v) for k, v in values.items()}))
+    return records
+
+
+def import_posts(db: Session, actor: audit.Actor, at: datetime, name: str,
+                 content: bytes) -> ImportResult:
+    """Create or update posts from a file, matched by name; unchanged rows change nothing."""
+    from ..api.schemas import PostBody
+
+    if name.lower().endswith((".geojson", ".json")):
+        records = _geojson_rows(content)
+    else:
+        records = _records(read_rows(name, content), POST_HEADERS,
+                           {"name", "kind", "lat", "lon", "radius_m"})
+    result = ImportResult()
+    seen: dict[str, int] = {}
+    for number, values in records:
+        values["kind"] = POST_KIND_WORDS.get(values.get("kind") or "", values.get("kind"))
+        try:
+            fields = _validated(PostBody, values)
+        except ValidationError as error:
+            result.error(number, _message(error))
+            continue
+        if fields["name"] in seen:
+            result.error(number, f"name {fields['name']} repeats row {seen[fields['name']]}")
+            continue
+        seen[fields["name"]] = number
+        existing = db.scalar(select(Post).where(Post.name == fields["name"]))
+        if existing is None:
+            posts.create_post(db, actor, at, fields)
+            result.created += 1
+        elif posts.update_post(db, actor, at, existing, {**fields, "active": True},
+                               action="import"):
+            result.updated += 1
+    return result

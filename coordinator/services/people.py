@@ -1,0 +1,64 @@
+"""The roster: create, edit, deactivate and search people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ..errors import conflict, not_found
+from ..models import Person
+from . import audit
+from .paging import page
+
+EDITABLE = ("name", "phone", "unit", "kind", "skills", "home_lat", "home_lon", "active")
+
+
+def get_person(db: Session, person_id: int) -> Person:
+    person = db.get(Person, person_id)
+    if person is None:
+        raise not_found(f"Person {person_id}")
+    return person
+
+
+def _ensure_phone_free(db: Session, phone: str, person_id: int | None = None) -> None:
+    owner = db.scalar(select(Person.id).where(Person.phone == phone))
+    if owner is not None and owner != person_id:
+        raise conflict(f"The phone number {phone} already belongs to person {owner}.")
+
+
+def create_person(db: Session, actor: audit.Actor, at: datetime, fields: dict) -> Person:
+    """Add a person to the roster; phone numbers are unique."""
+    _ensure_phone_free(db, fields["phone"])
+    person = Person(**{k: fields.get(k) for k in EDITABLE if k != "active"}, created_at=at,
+                    updated_at=at, active=True)
+    person.skills = list(fields.get("skills") or [])
+    db.add(person)
+    audit.record(db, actor, "create", person, at=at)
+    return person
+
+
+def update_person(db: Session, actor: audit.Actor, at: datetime, person: Person, changes: dict,
+                  action: str = "update") -> bool:
+    """Apply changed fields; writes an audit entry only when something really changed."""
+    changes = {k: v for k, v in changes.items() if k in EDITABLE}
+    if "phone" in changes:
+        _ensure_phone_free(db, changes["phone"], person.id)
+    return audit.apply_changes(db, actor, at, person, changes, action)
+
+
+def list_people(db: Session, *, q=None, kind=None, unit=None, active=None, limit=50, offset=0):
+    """A page of people matching the filters, and how many match in all."""
+    query = select(Person)
+    if q:
+        pattern = f"%{q}%"
+        query = query.where(or_(Person.name.like(pattern), Person.phone.like(pattern),
+                                Person.unit.like(pattern)))
+    if kind:
+        query = query.where(Person.kind == kind)
+    if unit:
+        query = query.where(Person.unit == unit)
+    if active is not None:
+        query = query.where(Person.active.is_(active))
+    return page(db, query, Person.id, limit, offset)

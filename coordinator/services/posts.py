@@ -1,0 +1,62 @@
+"""The post catalogue: create, edit, deactivate and search posts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ..errors import conflict, not_found
+from ..models import Post
+from . import audit
+from .paging import page
+
+EDITABLE = ("name", "kind", "lat", "lon", "radius_m", "village", "risk", "active")
+
+
+def get_post(db: Session, post_id: int) -> Post:
+    post = db.get(Post, post_id)
+    if post is None:
+        raise not_found(f"Post {post_id}")
+    return post
+
+
+def _ensure_name_free(db: Session, name: str, post_id: int | None = None) -> None:
+    owner = db.scalar(select(Post.id).where(Post.name == name))
+    if owner is not None and owner != post_id:
+        raise conflict(f"A post named {name} already exists (post {owner}).")
+
+
+def create_post(db: Session, actor: audit.Actor, at: datetime, fields: dict) -> Post:
+    """Add a post to the catalogue; post names are unique."""
+    _ensure_name_free(db, fields["name"])
+    post = Post(**{k: fields.get(k) for k in EDITABLE if k != "active"}, active=True,
+                created_at=at, updated_at=at)
+    db.add(post)
+    audit.record(db, actor, "create", post, at=at)
+    return post
+
+
+def update_post(db: Session, actor: audit.Actor, at: datetime, post: Post, changes: dict,
+                action: str = "update") -> bool:
+    """Apply changed fields; writes an audit entry only when something really changed."""
+    changes = {k: v for k, v in changes.items() if k in EDITABLE}
+    if "name" in changes:
+        _ensure_name_free(db, changes["name"], post.id)
+    return audit.apply_changes(db, actor, at, post, changes, action)
+
+
+def list_posts(db: Session, *, q=None, kind=None, village=None, active=None, limit=50, offset=0):
+    """A page of posts matching the filters, and how many match in all."""
+    query = select(Post)
+    if q:
+        pattern = f"%{q}%"
+        query = query.where(or_(Post.name.like(pattern), Post.village.like(pattern)))
+    if kind:
+        query = query.where(Post.kind == kind)
+    if village:
+        query = query.where(Post.village == village)
+    if active is not None:
+        query = query.where(Post.active.is_(active))
+    return page(db, query, Post.id, limit, offset)

@@ -1,0 +1,58 @@
+"""Sign-in and sign-out pages for accounts, and the language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from ..api.auth import check_password
+from ..errors import ApiError
+from ..security import current_principal, sign_in_session, sign_out_session
+from ..services import accounts
+
+bp = Blueprint("web_auth", __name__)
+
+HOME_BY_ROLE = {"admin": "admin.people", "commander": "admin.events_page",
+                "inspector": "admin.events_page", "staff": "phone.home"}
+
+
+def home_url(role: str) -> str:
+    return url_for(HOME_BY_ROLE.get(role, "web_auth.login"))
+
+
+@bp.get("/")
+def index():
+    principal = current_principal()
+    return redirect(home_url(principal.role) if principal else url_for("web_auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("auth/login.html", error=None, username="")
+    username = request.form.get("username", "").strip()
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return render_template("auth/login.html", username=username,
+                               error=_("The form expired. Please try again.")), 400
+    try:
+        user = check_password(username, request.form.get("password", ""))
+    except ApiError as error:
+        message = (_("Too many failed sign-ins. Wait 15 minutes and try again.")
+                   if error.status == 429 else _("The username or password is wrong."))
+        return render_template("auth/login.html", username=username, error=message), error.status
+    sign_in_session(accounts.principal_for_user(user))
+    return redirect(home_url(user.role))
+
+
+@bp.post("/logout")
+def logout():
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return redirect(url_for("web_auth.login"))
+    sign_out_session()
+    return redirect(url_for("web_auth.login"))

@@ -1,0 +1,20 @@
+"""gunicorn settings for the duty coordinator: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+One gevent worker per process: Socket.IO needs sticky sessions, which gunicorn's own balancing
+cannot give, so scale by running several processes behind nginx (ip_hash) joined by Redis
+(COORDINATOR_MESSAGE_QUEUE_URL). A `-b HOST:PORT` on the command line overrides `bind`.
+"""
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+worker_class = "gevent"
+workers = 1
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "2000"))
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
