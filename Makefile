@@ -30,7 +30,7 @@ static/vendor/.copied: node_modules/.package-lock.json
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d coordinator/translations
+	$(BIN)/pybabel compile --use-fuzzy --statistics -d coordinator/translations
 
 # Browser tests drive Debian's Chromium; install it (and CJK fonts) when it is missing.
 browser:
