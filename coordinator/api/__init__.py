@@ -1,6 +1,6 @@
 """The JSON API under /api/v1: thin blueprints over the services."""
 
-from . import assignments, audit, auth, events, health, openapi, people, posts
+from . import assignments, audit, auth, events, field, health, openapi, people, posts
 
 BLUEPRINTS = (
     health.bp,
@@ -10,5 +10,6 @@ BLUEPRINTS = (
     posts.bp,
     events.bp,
     assignments.bp,
+    field.bp,
     audit.bp,
 )

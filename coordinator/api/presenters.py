@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ..models import Assignment, AuditEntry, Event, Person, Post, Shift
+from ..models import Assignment, AuditEntry, CheckIn, Event, FieldReport, Person, Post, Shift
 
 DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -103,4 +103,35 @@ def audit_entry_json(entry: AuditEntry) -> dict:
         "after": entry.after,
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
+    }
+
+
+def checkin_json(checkin: CheckIn) -> dict:
+    return {
+        "id": checkin.id,
+        "assignment_id": checkin.assignment_id,
+        "post_id": checkin.post_id,
+        "kind": checkin.kind,
+        "distance_m": checkin.distance_m,
+        "within_fence": checkin.within_fence,
+        "flags": list(checkin.flags or []),
+        "taken_at": iso(checkin.taken_at),
+        "received_at": iso(checkin.received_at),
+        "spoof_reasons": list(checkin.spoof_reasons or []),
+        "review_verdict": checkin.review_verdict,
+    }
+
+
+def report_json(report: FieldReport, photo_url: str | None) -> dict:
+    return {
+        "id": report.id,
+        "person_id": report.person_id,
+        "event_id": report.event_id,
+        "lat": report.lat,
+        "lon": report.lon,
+        "category": report.category,
+        "description": report.description,
+        "has_photo": report.photo is not None,
+        "photo_url": photo_url,
+        "received_at": iso(report.received_at),
     }

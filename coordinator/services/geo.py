@@ -1,0 +1,37 @@
+"""Distances on the WGS-84 ellipsoid and the geofence rule for check-ins."""
+
+from __future__ import annotations
+
+import math
+
+from geopy.distance import geodesic
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Geodesic distance in metres (geopy, WGS-84): exact enough for a fence of tens of metres."""
+    return geodesic((lat1, lon1), (lat2, lon2)).meters
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres: cheaper, for rough checks such as implied speed."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def within_fence(distance: float, radius_m: float, accuracy_m: float, *, accuracy_limit_m: float,
+                 tolerance_m: float) -> bool:
+    """API.md's rule: a usable fix, and inside the radius give or take a bounded accuracy margin."""
+    return accuracy_m <= accuracy_limit_m and distance <= radius_m + min(accuracy_m, tolerance_m)
+
+
+def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Initial compass bearing from the first point to the second, 0–360° (0 = north)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dl = math.radians(lon2 - lon1)
+    x = math.sin(dl) * math.cos(p2)
+    y = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
+    return (math.degrees(math.atan2(x, y)) + 360) % 360
