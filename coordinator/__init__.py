@@ -31,20 +31,15 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from .extensions import csrf, socketio
+    from .extensions import csrf
     from .i18n import init_app as init_i18n
+    from .realtime import init_app as init_realtime
 
     clock.init_app(app, app.config.get("CLOCK"))
     db.init_app(app)
     csrf.init_app(app)
     init_i18n(app)
-    socketio.init_app(
-        app,
-        message_queue=app.config["MESSAGE_QUEUE_URL"],
-        cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
-        max_http_buffer_size=64 * 1024,
-        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
-    )
+    init_realtime(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -77,16 +77,29 @@ def db_revision(message: str) -> None:
     click.echo(f"new migration written under {migrate.MIGRATIONS / 'versions'}")
 
 
+@click.command("sweep")
+@with_appcontext
+def sweep_once() -> None:
+    """Run one pass of the alert sweeper (missed check-ins, left posts, understaffed shifts)."""
+    from .realtime.sweeper import run_once
+
+    result = run_once()
+    click.echo("another process is sweeping" if result.skipped else
+               f"raised {len(result.raised)} alerts, resolved {len(result.resolved)}")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 @with_appcontext
 def serve(host: str, port: int) -> None:
     """Run the development server with websockets (what `make run` starts)."""
-    from .extensions import socketio
+    from .realtime.sweeper import start_background
 
-    socketio.run(current_app._get_current_object(), host=host, port=port,
-                 allow_unsafe_werkzeug=True, use_reloader=False)
+    app = current_app._get_current_object()
+    start_background(app)
+    app.extensions["socketio"].run(app, host=host, port=port, allow_unsafe_werkzeug=True,
+                                   use_reloader=False)
 
 
-COMMANDS = (init_db, create_user, demo, verify_audit, db_revision, serve)
+COMMANDS = (init_db, create_user, demo, verify_audit, db_revision, sweep_once, serve)

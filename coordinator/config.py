@@ -42,7 +42,8 @@ def load_config(instance_path: str, environ=None) -> dict:
     production = env == "production"
     return {
         "ENV_NAME": env,
-        "DEBUG": _flag(environ.get("COORDINATOR_DEBUG")),
+        # `flask run --debug` sets FLASK_DEBUG: it turns the debugger on just as well.
+        "DEBUG": _flag(environ.get("COORDINATOR_DEBUG")) or _flag(environ.get("FLASK_DEBUG")),
         "TESTING": env == "testing",
         "SECRET_KEY": environ.get("COORDINATOR_SECRET_KEY", DEV_SECRET_KEY),
         "DATABASE_URL": environ.get("COORDINATOR_DATABASE_URL") or default_db,
@@ -57,6 +58,8 @@ def load_config(instance_path: str, environ=None) -> dict:
         "ACCURACY_LIMIT_M": _number(environ, "ACCURACY_LIMIT_M", 100),
         "FENCE_TOLERANCE_M": _number(environ, "FENCE_TOLERANCE_M", 50),
         "LATE_GRACE_MINUTES": _number(environ, "COORDINATOR_LATE_GRACE_MINUTES", 15),
+        "PRESENCE_INTERVAL_MINUTES": _number(environ, "COORDINATOR_PRESENCE_INTERVAL_MINUTES", 60),
+        "SWEEP_INTERVAL_SECONDS": _number(environ, "COORDINATOR_SWEEP_INTERVAL_SECONDS", 30),
         "TILE_URL": environ.get("COORDINATOR_TILE_URL", ""),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

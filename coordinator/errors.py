@@ -81,6 +81,9 @@ def register_errorhandlers(app) -> None:
         if _wants_json():
             code = CODES_BY_STATUS.get(status, "error" if status >= 500 else "bad_request")
             response = jsonify(error_body(code, error.description or error.name))
+            for name, value in error.get_headers():  # e.g. the Allow header a 405 must carry
+                if name.lower() != "content-type":
+                    response.headers[name] = value
             return response, status
         return render_template("error.html", status=status, error=error), status
 

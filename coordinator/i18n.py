@@ -26,4 +26,7 @@ def init_app(app) -> None:
     def _locale_context():
         from flask_babel import get_locale
 
-        return {"current_locale": str(get_locale()), "locales": LOCALES}
+        # Babel spells zh_CN as zh_Hans_CN; pages only need to know which of the two it is.
+        locale = get_locale()
+        current = "zh_CN" if locale is not None and locale.language == "zh" else "en"
+        return {"current_locale": current, "locales": LOCALES}

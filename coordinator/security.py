@@ -13,6 +13,7 @@ from .extensions import csrf
 from .services import accounts
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+DEVICE_COOKIE = "dc_device"
 
 
 def token_ttl() -> timedelta:
@@ -39,13 +40,14 @@ def current_principal() -> accounts.Principal | None:
         )
         g.auth_by = "bearer"
     elif session:
-        principal = accounts.principal_from_session(db.session(), session)
+        principal = accounts.principal_from_session(db.session(), session,
+                                                    request.cookies.get(DEVICE_COOKIE))
         g.auth_by = "cookie"
     g.principal = principal
     return principal
 
 
-def sign_in_session(principal: accounts.Principal) -> None:
+def sign_in_session(principal: accounts.Principal, link_id: int | None = None) -> None:
     """Remember a principal in the browser session (a fresh session, to avoid fixation)."""
     lang = session.get("lang")
     session.clear()
@@ -53,6 +55,7 @@ def sign_in_session(principal: accounts.Principal) -> None:
         session["user_id"] = principal.user_id
     else:
         session["person_id"] = principal.person_id
+        session["link_id"] = link_id
     if lang:
         session["lang"] = lang
     session.permanent = True

@@ -60,6 +60,14 @@ def empty_tables(engine) -> None:
                 connection.execute(text(f"DELETE FROM {table}"))
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """scrypt costs ~0.1 s a hash by design; tests that are not about hashing use a cheap KDF."""
+    from coordinator.services import accounts
+
+    monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)

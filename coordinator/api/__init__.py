@@ -1,6 +1,6 @@
 """The JSON API under /api/v1: thin blueprints over the services."""
 
-from . import assignments, audit, auth, events, field, health, openapi, people, posts
+from . import assignments, audit, auth, events, field, health, live, openapi, people, posts
 
 BLUEPRINTS = (
     health.bp,
@@ -11,5 +11,6 @@ BLUEPRINTS = (
     events.bp,
     assignments.bp,
     field.bp,
+    live.bp,
     audit.bp,
 )

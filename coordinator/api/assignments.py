@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from .. import clock, db
 from ..models import Person, Shift
+from ..presenters import assignment_json
 from ..services import events
 from .endpoint import endpoint
-from .presenters import assignment_json
 from .schemas import AssignmentAnswer, AssignmentBody, AssignmentsList, AssignmentsQuery
 
 bp = Blueprint("assignments", __name__, url_prefix="/api/v1")

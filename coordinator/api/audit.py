@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from .. import db
 from ..models import AuditEntry
+from ..presenters import audit_entry_json
 from ..services import audit
 from ..services.paging import page
 from .endpoint import endpoint
-from .presenters import audit_entry_json
 from .schemas import AuditList, AuditQuery, AuditVerifyAnswer
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1/audit")

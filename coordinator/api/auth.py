@@ -5,14 +5,24 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, current_app, jsonify, request, url_for
+from sqlalchemy import func, select
 
 from .. import clock, db
 from ..errors import ApiError, unauthorized
+from ..models import LinkRefusal, Person
+from ..presenters import iso
 from ..security import token_ttl
 from ..services import accounts, people
 from .endpoint import endpoint
-from .presenters import iso
-from .schemas import LoginBody, StaffLinkAnswer, StaffLinkBody, TokenAnswer
+from .schemas import (
+    LinkRefusalList,
+    LoginBody,
+    Page,
+    ReleaseDeviceAnswer,
+    StaffLinkAnswer,
+    StaffLinkBody,
+    TokenAnswer,
+)
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
 
@@ -24,6 +34,8 @@ def login_throttle() -> tuple[int, timedelta]:
 
 def check_password(username: str, password: str):
     """The user for these credentials; 429 while throttled, 401 when wrong (failure counted)."""
+    if "\x00" in username:  # no account has such a name, and PostgreSQL cannot compare it
+        raise unauthorized("The username or password is wrong.")
     max_failures, window = login_throttle()
     session = db.session()
     result = accounts.authenticate(session, username, password, request.remote_addr or "unknown",
@@ -68,3 +80,29 @@ def staff_link(principal, body: StaffLinkBody):
     session.commit()
     answer = {"url": staff_link_url(code), "token": token, "expires_at": iso(link.expires_at)}
     return jsonify(answer), 201
+
+
+@endpoint(bp, "/release-device", "POST",
+          summary="Release a person's phone binding so that a new phone can open their link",
+          roles=("admin",), body=StaffLinkBody, response=ReleaseDeviceAnswer)
+def release_device(principal, body: StaffLinkBody):
+    session = db.session()
+    person = people.get_person(session, body.person_id)
+    released = accounts.release_device(session, principal.actor, clock.now(), person)
+    session.commit()
+    return jsonify({"person_id": person.id, "released": released})
+
+
+@endpoint(bp, "/link-refusals", "GET",
+          summary="Staff links opened on a second phone (possible check-in for someone else)",
+          roles=("admin", "commander"), query=Page, response=LinkRefusalList)
+def link_refusals(principal, query: Page):
+    statement = select(LinkRefusal, Person.name).join(Person, Person.id == LinkRefusal.person_id)
+    session = db.session()
+    total = session.scalar(select(func.count()).select_from(LinkRefusal))
+    rows = session.execute(statement.order_by(LinkRefusal.id.desc())
+                           .limit(query.limit).offset(query.offset)).all()
+    items = [{"id": r.LinkRefusal.id, "person_id": r.LinkRefusal.person_id, "person_name": r.name,
+              "at": iso(r.LinkRefusal.at), "address": r.LinkRefusal.address,
+              "user_agent": r.LinkRefusal.user_agent} for r in rows]
+    return jsonify({"items": items, "total": total})

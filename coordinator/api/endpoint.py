@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
 
-from ..errors import bad_request, validation_error
+from ..errors import bad_request, not_found, validation_error
 from ..security import require
+from .schemas import MAX_ID
 
 FORM_MIMETYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
 
@@ -44,6 +45,29 @@ def fields_from(error: ValidationError) -> dict[str, str]:
     return fields
 
 
+def _nul_field(value, path: str = "") -> str | None:
+    """The path of the first string holding a NUL character (PostgreSQL cannot store one)."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _nul_field(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
+def _refuse_nul(data) -> None:
+    field_path = _nul_field(data)
+    if field_path:
+        raise validation_error({field_path: "must not contain the NUL character"})
+
+
 def parse_json_body(model: type[BaseModel]) -> BaseModel:
     """The request body validated by `model`: 400 when it is not a JSON object, 422 on bad fields."""
     if request.mimetype in FORM_MIMETYPES:
@@ -55,6 +79,7 @@ def parse_json_body(model: type[BaseModel]) -> BaseModel:
         raise bad_request("The body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise bad_request("The body must be a JSON object.")
+    _refuse_nul(data)
     try:
         return model.model_validate_json(raw)
     except ValidationError as error:
@@ -62,6 +87,7 @@ def parse_json_body(model: type[BaseModel]) -> BaseModel:
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
+    _refuse_nul(request.args.to_dict())
     try:
         return model.model_validate(request.args.to_dict())
     except ValidationError as error:
@@ -105,6 +131,8 @@ def endpoint(
         def wrapper(**kwargs):
             if roles is not None:
                 kwargs["principal"] = require(*roles)
+            if any(isinstance(value, int) and value > MAX_ID for value in kwargs.values()):
+                raise not_found("The record with this id")
             if body is not None:
                 kwargs["body"] = parse_json_body(body)
             if query is not None:

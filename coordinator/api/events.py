@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from .. import clock, db
 from ..models import Post
+from ..presenters import event_json, shift_json
 from ..services import events
 from .endpoint import endpoint
-from .presenters import event_json, shift_json
 from .schemas import (
     EventAnswer,
     EventBody,

@@ -9,10 +9,10 @@ from flask import Blueprint, Response, current_app, jsonify, url_for
 from .. import clock, db
 from ..errors import not_found
 from ..models import FieldReport, Person
+from ..presenters import checkin_json, iso, report_json
 from ..services import checkins, duty, reports
 from .assignments import assignments_json
 from .endpoint import endpoint
-from .presenters import checkin_json, iso, report_json
 from .schemas import (
     AssignmentAnswer,
     CheckInAnswer,
@@ -106,7 +106,7 @@ def create_report(principal, body: ReportBody):
     fields = body.model_dump()
     fields["client_id"] = str(body.client_id)
     report, created = reports.record_report(session, caller_person(principal), fields,
-                                            received_at=clock.now())
+                                            received_at=clock.now(), photo_url=_photo_url)
     session.commit()
     return jsonify(report_json(report, _photo_url(report))), 201 if created else 200
 

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from .. import db
+from ..errors import error_body
 
 bp = Blueprint("health", __name__)
 
@@ -36,5 +37,8 @@ def readyz():
         except Exception as error:  # as above
             checks["message_queue"] = f"error: {type(error).__name__}"
     ready = all(value == "ok" for value in checks.values())
-    return jsonify({"status": "ok" if ready else "unavailable", "checks": checks}), (
-        200 if ready else 503)
+    answer = {"status": "ok" if ready else "unavailable", "checks": checks}
+    if not ready:  # an error status answers in the API's error shape too
+        failing = ", ".join(name for name, value in checks.items() if value != "ok")
+        answer.update(error_body("unavailable", f"Not ready: {failing} did not answer."))
+    return jsonify(answer), 200 if ready else 503

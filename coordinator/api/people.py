@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import clock, db
+from ..presenters import person_json
 from ..services import imports, people
 from .endpoint import endpoint
-from .presenters import person_json
 from .schemas import ImportAnswer, PeopleList, PeopleQuery, PersonAnswer, PersonBody, PersonPatch
 from .uploads import uploaded_file
 

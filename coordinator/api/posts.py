@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import clock, db
+from ..presenters import post_json
 from ..services import imports, posts
 from .endpoint import endpoint
-from .presenters import post_json
 from .schemas import ImportAnswer, PostAnswer, PostBody, PostPatch, PostsList, PostsQuery
 from .uploads import uploaded_file
 

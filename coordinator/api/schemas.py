@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -15,6 +24,20 @@ Phone = Annotated[
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
+MAX_ID = 2**31 - 1  # the largest value the database's integer id columns hold
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _storable(moment: datetime) -> datetime:
+    """Refuse moments so far off that storing or showing them (in UTC, at +08:00) overflows."""
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError("must be between the years 1900 and 9000")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_storable)]
 PersonKind = Literal["cadre", "village_official", "other"]
 PostKind = Literal[
     "reservoir", "pond", "landslide", "low_road", "dangerous_house", "shelter", "bridge",
@@ -38,7 +61,7 @@ class Query(BaseModel):
 
 class Page(Query):
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_ID)
 
 
 class Answer(BaseModel):
@@ -70,7 +93,7 @@ class TokenAnswer(Answer):
 
 
 class StaffLinkBody(Body):
-    person_id: int
+    person_id: Id
 
 
 class StaffLinkAnswer(Answer):
@@ -98,7 +121,25 @@ def _refuse_null(value):
     return value
 
 
+def _documented_not_null(*names: str):
+    """Show `names` as non-nullable in the JSON schema, as `_refuse_null` validates them."""
+
+    def adjust(schema: dict) -> None:
+        for name in names:
+            prop = schema["properties"][name]
+            prop.update(next(o for o in prop.pop("anyOf") if o.get("type") != "null"))
+            prop.pop("default", None)
+
+    return adjust
+
+
+PERSON_NOT_NULL = ("name", "phone", "unit", "kind", "skills", "active")
+POST_NOT_NULL = ("name", "kind", "lat", "lon", "radius_m", "active")
+
+
 class PersonPatch(Body):
+    model_config = ConfigDict(json_schema_extra=_documented_not_null(*PERSON_NOT_NULL))
+
     name: Text | None = None
     phone: Phone | None = None
     unit: Text | None = None
@@ -108,8 +149,7 @@ class PersonPatch(Body):
     home_lon: Longitude | None = None
     active: bool | None = None
 
-    _not_null = field_validator("name", "phone", "unit", "kind", "skills", "active",
-                                mode="before")(_refuse_null)
+    _not_null = field_validator(*PERSON_NOT_NULL, mode="before")(_refuse_null)
 
 
 class PersonAnswer(Answer):
@@ -163,6 +203,8 @@ class PostBody(Body):
 
 
 class PostPatch(Body):
+    model_config = ConfigDict(json_schema_extra=_documented_not_null(*POST_NOT_NULL))
+
     name: Text | None = None
     kind: PostKind | None = None
     lat: Latitude | None = None
@@ -172,8 +214,7 @@ class PostPatch(Body):
     risk: int | None = Field(None, ge=1, le=4)
     active: bool | None = None
 
-    _not_null = field_validator("name", "kind", "lat", "lon", "radius_m", "active",
-                                mode="before")(_refuse_null)
+    _not_null = field_validator(*POST_NOT_NULL, mode="before")(_refuse_null)
 
 
 class PostAnswer(Answer):
@@ -209,7 +250,7 @@ class EventBody(Body):
     name: Text
     kind: EventKind
     level: int = Field(ge=1, le=4)
-    starts_at: AwareDatetime
+    starts_at: Moment
 
 
 class EventAnswer(Answer):
@@ -233,9 +274,9 @@ class EventsList(Answer):
 
 
 class ShiftBody(Body):
-    post_id: int
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    post_id: Id
+    starts_at: Moment
+    ends_at: Moment
     required: int = Field(ge=1, le=500)
     skills: list[Skill] = Field(default_factory=list, max_length=10)
 
@@ -253,7 +294,7 @@ class ShiftAnswer(Answer):
 
 
 class ShiftsQuery(Page):
-    post_id: int | None = None
+    post_id: Id | None = None
 
 
 class ShiftsList(Answer):
@@ -262,8 +303,8 @@ class ShiftsList(Answer):
 
 
 class AssignmentBody(Body):
-    shift_id: int
-    person_id: int
+    shift_id: Id
+    person_id: Id
 
 
 class AssignmentAnswer(Answer):
@@ -281,8 +322,8 @@ class AssignmentAnswer(Answer):
 
 
 class AssignmentsQuery(Page):
-    shift_id: int | None = None
-    person_id: int | None = None
+    shift_id: Id | None = None
+    person_id: Id | None = None
 
 
 class AssignmentsList(Answer):
@@ -339,8 +380,8 @@ class CheckInBody(Body):
     lat: Latitude
     lon: Longitude
     accuracy_m: float = Field(ge=0, le=100_000)
-    taken_at: AwareDatetime
-    assignment_id: int | None = None
+    taken_at: Moment
+    assignment_id: Id | None = None
     note: LongText | None = Field(None, description="handover note (交接班) on check_out")
 
 
@@ -411,3 +452,85 @@ class ReportAnswer(Answer):
     has_photo: bool
     photo_url: str | None
     received_at: AwareDatetime
+
+
+class ReleaseDeviceAnswer(Answer):
+    person_id: int
+    released: int
+
+
+class LinkRefusalAnswer(Answer):
+    id: int
+    person_id: int
+    person_name: str
+    at: AwareDatetime
+    address: str
+    user_agent: str
+
+
+class LinkRefusalList(Answer):
+    items: list[LinkRefusalAnswer]
+    total: int
+
+
+# --- live state and alerts -----------------------------------------------------------------------
+
+AlertKind = Literal["missed_checkin", "left_post", "understaffed", "suspected_spoof",
+                    "hazard_report"]
+PostStatusWord = Literal["empty", "under", "full", "idle"]
+
+
+class AlertAnswer(Answer):
+    id: int
+    kind: AlertKind
+    post_id: int | None
+    person_id: int | None
+    shift_id: int | None
+    checkin_id: int | None
+    report_id: int | None
+    message: str
+    raised_at: AwareDatetime
+    acked_at: AwareDatetime | None
+    resolved_at: AwareDatetime | None
+
+
+class AlertsQuery(Page):
+    status: Literal["open", "resolved"] | None = None
+
+
+class AlertsList(Answer):
+    items: list[AlertAnswer]
+    total: int
+
+
+class SnapshotPost(Answer):
+    id: int
+    name: str
+    kind: PostKind
+    village: str | None
+    lat: float
+    lon: float
+    radius_m: float
+    required: int
+    present: int
+    status: PostStatusWord
+
+
+class SnapshotStaff(Answer):
+    person_id: int
+    name: str
+    post_id: int
+    assignment_id: int
+    lat: float | None
+    lon: float | None
+    on_duty: bool
+    acknowledged: bool
+    last_seen: AwareDatetime | None
+
+
+class SnapshotAnswer(Answer):
+    event: EventAnswer
+    seq: int
+    posts: list[SnapshotPost]
+    staff: list[SnapshotStaff]
+    alerts: list[AlertAnswer]

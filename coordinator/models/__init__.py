@@ -1,11 +1,12 @@
 """All models, imported here so that metadata (and Alembic) sees every table."""
 
-from .accounts import ROLES, LoginFailure, StaffLink, User
+from .accounts import ROLES, LinkRefusal, LoginFailure, StaffLink, User
 from .alerts import ALERT_KINDS, REPORT_CATEGORIES, Alert, FieldReport
 from .audit import AuditEntry
 from .base import Base
 from .checkins import CHECKIN_FLAGS, CHECKIN_KINDS, REVIEW_VERDICTS, CheckIn
 from .events import ASSIGNMENT_SOURCES, EVENT_KINDS, Assignment, Event, Shift
+from .live import POST_STATUSES, EventSequence, PostStatus
 from .people import PERSON_KINDS, Person
 from .posts import POST_KINDS, Post
 from .supervision import COMMENDATION_KINDS, Commendation, SpotCheck
@@ -19,6 +20,7 @@ __all__ = [
     "EVENT_KINDS",
     "PERSON_KINDS",
     "POST_KINDS",
+    "POST_STATUSES",
     "REPORT_CATEGORIES",
     "REVIEW_VERDICTS",
     "ROLES",
@@ -29,10 +31,13 @@ __all__ = [
     "CheckIn",
     "Commendation",
     "Event",
+    "EventSequence",
     "FieldReport",
+    "LinkRefusal",
     "LoginFailure",
     "Person",
     "Post",
+    "PostStatus",
     "Shift",
     "SpotCheck",
     "StaffLink",

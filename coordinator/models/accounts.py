@@ -37,6 +37,22 @@ class StaffLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # One person, one phone: the first phone that opens the link keeps a device key (cookie).
+    device_key_hash: Mapped[str | None] = mapped_column(String(64))
+    bound_at: Mapped[datetime | None]
+
+
+class LinkRefusal(Base):
+    """A staff link opened on a phone other than the one it is bound to (possible 代签到)."""
+
+    __tablename__ = "link_refusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_link_id: Mapped[int] = mapped_column(ForeignKey("staff_links.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    at: Mapped[datetime]
+    address: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(300))
 
 
 class LoginFailure(Base):

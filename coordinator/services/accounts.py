@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import ROLES, LoginFailure, Person, StaffLink, User
+from ..models import ROLES, LinkRefusal, LoginFailure, Person, StaffLink, User
 from . import audit
 
 TOKEN_SALT = "coordinator-api-token"
@@ -153,12 +153,14 @@ def read_token(db: Session, secret_key: str, token: str, *, at: datetime):
     return None
 
 
-def principal_from_session(db: Session, data: dict):
-    """The principal stored in a browser session, if still valid."""
+def principal_from_session(db: Session, data: dict, device_key: str | None):
+    """The principal stored in a browser session, if still valid (a phone: still bound to it)."""
     if "user_id" in data:
         user = db.get(User, data["user_id"])
         return principal_for_user(user) if user is not None and user.active else None
     if "person_id" in data:
+        if not device_matches(db, data.get("link_id"), data["person_id"], device_key):
+            return None
         person = db.get(Person, data["person_id"])
         return principal_for_person(person) if person is not None and person.active else None
     return None
@@ -186,17 +188,68 @@ def create_staff_link(
     return link, code
 
 
-def open_staff_link(db: Session, code: str, *, at: datetime) -> Person | None:
-    """The person a link signs in, if the code is known and not expired."""
+@dataclass
+class LinkOpening:
+    """What opening a staff link on a phone gave: the person, or a refusal, and the device key."""
+
+    person: Person | None = None
+    link: StaffLink | None = None
+    device_key: str | None = None
+    refused_because: str | None = None
+
+
+def _bound_elsewhere(db: Session, device_hash: str, person_id: int) -> Person | None:
+    other = db.scalar(select(StaffLink.person_id).where(
+        StaffLink.device_key_hash == device_hash, StaffLink.person_id != person_id).limit(1))
+    return None if other is None else db.get(Person, other)
+
+
+def open_staff_link(db: Session, code: str, device_key: str | None, *, at: datetime,
+                    address: str, user_agent: str) -> LinkOpening:
+    """Sign a phone in by a link: the first phone binds it; any other phone is refused."""
     link = db.scalar(select(StaffLink).where(StaffLink.code_hash == _code_hash(code)))
     if link is None or link.expires_at <= at:
-        return None
+        return LinkOpening()
     person = db.get(Person, link.person_id)
     if person is None or not person.active:
-        return None
-    if link.used_at is None:
-        link.used_at = at
-        audit.record(db, principal_for_person(person).actor, "open", link, at=at,
-                     after={"person_id": person.id, "used_at": at})
-    return person
+        return LinkOpening()
+    actor = principal_for_person(person).actor
+    device_hash = _code_hash(device_key) if device_key else None
+    if link.device_key_hash is not None and link.device_key_hash != device_hash:
+        return _refuse(db, link, person, at, address, user_agent, "bound_to_another_phone")
+    if link.device_key_hash is None:
+        if device_hash is not None and _bound_elsewhere(db, device_hash, person.id):
+            return _refuse(db, link, person, at, address, user_agent, "phone_belongs_to_another")
+        device_key = device_key or secrets.token_urlsafe(32)
+        before = audit.snapshot(link)
+        link.device_key_hash = _code_hash(device_key)
+        link.bound_at = at
+        link.used_at = link.used_at or at
+        audit.record(db, actor, "bind_device", link, at=at, before=before)
+    return LinkOpening(person=person, link=link, device_key=device_key)
 
+
+def _refuse(db: Session, link: StaffLink, person: Person, at: datetime, address: str,
+            user_agent: str, reason: str) -> LinkOpening:
+    refusal = LinkRefusal(staff_link_id=link.id, person_id=person.id, at=at,
+                          address=address[:64], user_agent=user_agent[:300])
+    db.add(refusal)
+    audit.record(db, principal_for_person(person).actor, "refuse_device", refusal, at=at)
+    return LinkOpening(person=person, link=link, refused_because=reason)
+
+
+def device_matches(db: Session, link_id: int, person_id: int, device_key: str | None) -> bool:
+    """A phone's session stays valid only while its link is bound to that phone."""
+    link = db.get(StaffLink, link_id)
+    return (link is not None and link.person_id == person_id and device_key is not None
+            and link.device_key_hash == _code_hash(device_key))
+
+
+def release_device(db: Session, actor: audit.Actor, at: datetime, person: Person) -> int:
+    """Unbind the person's links from their phone, so that a new phone can open one."""
+    links = db.scalars(select(StaffLink).where(StaffLink.person_id == person.id,
+                                               StaffLink.device_key_hash.is_not(None))).all()
+    for link in links:
+        audit.apply_changes(db, actor, at, link, {"device_key_hash": None, "bound_at": None},
+                            action="release_device")
+    return len(links)

@@ -7,8 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..errors import not_found
 from ..models import Alert
-from . import audit
+from . import audit, live
+from .paging import page
 
 
 def raise_alert(db: Session, at: datetime, *, event_id: int, kind: str, condition_key: str,
@@ -21,4 +23,39 @@ def raise_alert(db: Session, at: datetime, *, event_id: int, kind: str, conditio
                   raised_at=at, **refs)
     db.add(alert)
     audit.record(db, actor, "raise", alert, at=at)
+    live.announce_alert(db, alert)
     return alert
+
+
+def get_alert(db: Session, alert_id: int) -> Alert:
+    alert = db.get(Alert, alert_id)
+    if alert is None:
+        raise not_found(f"Alert {alert_id}")
+    return alert
+
+
+def acknowledge_alert(db: Session, actor: audit.Actor, user_id: int | None, at: datetime,
+                      alert: Alert) -> Alert:
+    """Someone at the command center has seen the alert; acknowledging twice keeps the first."""
+    if alert.acked_at is None:
+        audit.apply_changes(db, actor, at, alert, {"acked_at": at, "acked_by": user_id},
+                            action="acknowledge")
+        live.announce_alert(db, alert)
+    return alert
+
+
+def resolve_alert(db: Session, at: datetime, alert: Alert) -> None:
+    """The condition ended: close the alert, freeing its condition to be raised again later."""
+    audit.apply_changes(db, audit.SYSTEM, at, alert,
+                        {"resolved_at": at, "condition_key": f"{alert.condition_key}#{alert.id}"},
+                        action="resolve")
+    live.announce_alert(db, alert)
+
+
+def list_alerts(db: Session, event_id: int, *, status: str | None, limit: int, offset: int):
+    query = select(Alert).where(Alert.event_id == event_id)
+    if status == "open":
+        query = query.where(Alert.resolved_at.is_(None))
+    elif status == "resolved":
+        query = query.where(Alert.resolved_at.is_not(None))
+    return page(db, query, Alert.id.desc(), limit, offset)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import forbidden, not_found, validation_error
 from ..models import Assignment, CheckIn, Person, Post, Shift
-from . import alerts, audit, geo
+from . import alerts, audit, geo, live
 from .idempotency import claim_client_id, replay, request_fingerprint
 
 INFERENCE_LEAD = timedelta(minutes=60)
@@ -159,6 +159,7 @@ def record_checkin(db: Session, person: Person, fields: dict, *, received_at: da
     db.add(checkin)
     actor = audit.Actor(f"{person.name} ({person.phone})", "staff")
     audit.record(db, actor, "create", checkin, at=received_at)
+    live.announce_checkin(db, shift.event_id, checkin, person, received_at)
     if reasons:
         alerts.raise_alert(
             db, received_at, event_id=shift.event_id, kind="suspected_spoof",
@@ -177,6 +178,9 @@ def review_checkin(db: Session, actor: audit.Actor, reviewer_id: int | None, at:
     audit.apply_changes(db, actor, at, checkin, {
         "review_verdict": verdict, "review_note": note, "reviewed_by": reviewer_id,
         "reviewed_at": at}, action="review")
+    shift = db.scalar(select(Shift).join(Assignment, Assignment.shift_id == Shift.id)
+                      .where(Assignment.id == checkin.assignment_id))
+    live.refresh_post_status(db, shift.event_id, checkin.post_id, at)
     return checkin
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import conflict, not_found, validation_error
-from ..models import Assignment, Event, Person, Post, Shift
-from . import audit
+from ..models import Assignment, Event, EventSequence, Person, Post, Shift
+from . import audit, live
 from .paging import page
 
 
@@ -26,6 +26,7 @@ def create_event(db: Session, actor: audit.Actor, at: datetime, fields: dict) ->
                   starts_at=fields["starts_at"], created_at=at)
     db.add(event)
     audit.record(db, actor, "create", event, at=at)
+    db.add(EventSequence(event_id=event.id, seq=0))
     return event
 
 
@@ -64,6 +65,7 @@ def create_shift(db: Session, actor: audit.Actor, at: datetime, event: Event, fi
                   skills=list(fields.get("skills") or []), created_at=at)
     db.add(shift)
     audit.record(db, actor, "create", shift, at=at)
+    live.refresh_post_status(db, event.id, post.id, at)
     return shift
 
 
@@ -71,7 +73,8 @@ def list_shifts(db: Session, event: Event, *, post_id=None, limit=50, offset=0):
     query = select(Shift).where(Shift.event_id == event.id)
     if post_id is not None:
         query = query.where(Shift.post_id == post_id)
-    return page(db, query, Shift.starts_at, limit, offset)
+    # Many shifts start together: the id breaks ties so that pages neither repeat nor skip any.
+    return page(db, query.order_by(Shift.starts_at), Shift.id, limit, offset)
 
 
 def assigned_counts(db: Session, shift_ids: list[int]) -> dict[int, int]:
@@ -87,13 +90,18 @@ def assigned_counts(db: Session, shift_ids: list[int]) -> dict[int, int]:
 
 
 def overlapping_assignment(db: Session, person_id: int, shift: Shift) -> Assignment | None:
-    """The person's active assignment on another shift whose window overlaps `shift`."""
+    """The person's active assignment on another shift whose window overlaps `shift`.
+
+    Shifts of a closed event are over, so they no longer hold anyone.
+    """
     return db.scalar(
         select(Assignment)
         .join(Shift, Shift.id == Assignment.shift_id)
+        .join(Event, Event.id == Shift.event_id)
         .where(
             Assignment.person_id == person_id,
             Assignment.removed_at.is_(None),
+            Event.closed_at.is_(None),
             Shift.id != shift.id,
             Shift.starts_at < shift.ends_at,
             Shift.ends_at > shift.starts_at,
@@ -129,6 +137,7 @@ def create_assignment(db: Session, actor: audit.Actor, at: datetime, shift_id: i
                             distance_m=distance_m, created_at=at)
     db.add(assignment)
     audit.record(db, actor, "create", assignment, at=at)
+    live.announce_assignment(db, "created", assignment, shift, person.name, at)
     return assignment
 
 
@@ -138,6 +147,9 @@ def remove_assignment(db: Session, actor: audit.Actor, at: datetime, assignment_
     if assignment is None or assignment.removed_at is not None:
         raise not_found(f"Assignment {assignment_id}")
     audit.apply_changes(db, actor, at, assignment, {"removed_at": at}, action="remove")
+    shift = db.get(Shift, assignment.shift_id)
+    live.announce_assignment(db, "removed", assignment, shift,
+                             db.get(Person, assignment.person_id).name, at)
     return assignment
 
 

@@ -135,6 +135,11 @@ def _validated(schema: type[BaseModel], values: dict) -> dict:
     return schema.model_validate(values, strict=False).model_dump()
 
 
+def _columns(fields: dict, given: set[str]) -> dict:
+    """The validated fields that the file really had a column (or a property) for."""
+    return {key: value for key, value in fields.items() if key in given}
+
+
 def import_people(db: Session, actor: audit.Actor, at: datetime, name: str,
                   content: bytes) -> ImportResult:
     """Create or update people from a file, matched by phone; unchanged rows change nothing."""
@@ -144,6 +149,7 @@ def import_people(db: Session, actor: audit.Actor, at: datetime, name: str,
     seen: dict[str, int] = {}
     for number, values in _records(read_rows(name, content), PERSON_HEADERS,
                                    {"name", "phone", "unit"}):
+        given = set(values)  # an existing person keeps the fields of columns the file lacks
         values["kind"] = PERSON_KIND_WORDS.get(values.get("kind") or "", values.get("kind")) \
             or "other"
         values["skills"] = [s.strip() for s in SKILL_SEPARATORS.split(values.get("skills") or "")
@@ -161,8 +167,8 @@ def import_people(db: Session, actor: audit.Actor, at: datetime, name: str,
         if existing is None:
             people.create_person(db, actor, at, fields)
             result.created += 1
-        elif people.update_person(db, actor, at, existing, {**fields, "active": True},
-                                  action="import"):
+        elif people.update_person(db, actor, at, existing,
+                                  {**_columns(fields, given), "active": True}, action="import"):
             result.updated += 1
     return result
 
@@ -202,6 +208,7 @@ def import_posts(db: Session, actor: audit.Actor, at: datetime, name: str,
     result = ImportResult()
     seen: dict[str, int] = {}
     for number, values in records:
+        given = set(values)  # an existing post keeps the fields of columns the file lacks
         values["kind"] = POST_KIND_WORDS.get(values.get("kind") or "", values.get("kind"))
         try:
             fields = _validated(PostBody, values)
@@ -216,7 +223,7 @@ def import_posts(db: Session, actor: audit.Actor, at: datetime, name: str,
         if existing is None:
             posts.create_post(db, actor, at, fields)
             result.created += 1
-        elif posts.update_post(db, actor, at, existing, {**fields, "active": True},
-                               action="import"):
+        elif posts.update_post(db, actor, at, existing,
+                               {**_columns(fields, given), "active": True}, action="import"):
             result.updated += 1
     return result

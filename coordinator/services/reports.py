@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import validation_error
 from ..models import Assignment, Event, FieldReport, Person, Shift
-from . import alerts, audit
+from . import alerts, audit, live
 from .idempotency import claim_client_id, replay, request_fingerprint
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -50,8 +50,8 @@ def current_event_id(db: Session, person_id: int, at: datetime) -> int | None:
     return event_id
 
 
-def record_report(db: Session, person: Person, fields: dict, *,
-                  received_at: datetime) -> tuple[FieldReport, bool]:
+def record_report(db: Session, person: Person, fields: dict, *, received_at: datetime,
+                  photo_url=lambda report: None) -> tuple[FieldReport, bool]:
     """Store a hazard report and raise its alert; a replayed client_id returns the first one."""
     fingerprint = request_fingerprint(fields)
     claim_client_id(db, fields["client_id"])
@@ -70,6 +70,7 @@ def record_report(db: Session, person: Person, fields: dict, *,
     actor = audit.Actor(f"{person.name} ({person.phone})", "staff")
     audit.record(db, actor, "create", report, at=received_at)
     if report.event_id is not None:
+        live.announce_report(db, report, person, photo_url(report))
         alerts.raise_alert(
             db, received_at, event_id=report.event_id, kind="hazard_report",
             condition_key=f"hazard_report:{report.id}",

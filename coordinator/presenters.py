@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ..models import Assignment, AuditEntry, CheckIn, Event, FieldReport, Person, Post, Shift
+from .models import Alert, Assignment, AuditEntry, CheckIn, Event, FieldReport, Person, Post, Shift
 
 DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -134,4 +134,20 @@ def report_json(report: FieldReport, photo_url: str | None) -> dict:
         "has_photo": report.photo is not None,
         "photo_url": photo_url,
         "received_at": iso(report.received_at),
+    }
+
+
+def alert_json(alert: Alert) -> dict:
+    return {
+        "id": alert.id,
+        "kind": alert.kind,
+        "post_id": alert.post_id,
+        "person_id": alert.person_id,
+        "shift_id": alert.shift_id,
+        "checkin_id": alert.checkin_id,
+        "report_id": alert.report_id,
+        "message": alert.message,
+        "raised_at": iso(alert.raised_at),
+        "acked_at": iso(alert.acked_at),
+        "resolved_at": iso(alert.resolved_at),
     }

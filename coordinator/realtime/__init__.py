@@ -1,0 +1,28 @@
+"""Live updates over Socket.IO: this app's server, its `/live` handlers and the one broadcaster."""
+
+from __future__ import annotations
+
+from flask_socketio import SocketIO
+
+from . import broadcast
+from .events import LiveNamespace
+
+# Socket.IO messages are small; a large frame is an attack, not a map update.
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
+def init_app(app) -> SocketIO:
+    socketio = SocketIO()
+    socketio.init_app(
+        app,
+        message_queue=app.config["MESSAGE_QUEUE_URL"],
+        channel=app.config.get("SOCKETIO_CHANNEL", "coordinator"),
+        # None means same-origin only; an explicit list is checked against each Origin header.
+        cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
+        max_http_buffer_size=MAX_MESSAGE_BYTES,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+        manage_session=False,
+    )
+    socketio.on_namespace(LiveNamespace(broadcast.NAMESPACE))
+    broadcast.init_app(app, socketio)
+    return socketio

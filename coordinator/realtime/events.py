@@ -1,0 +1,58 @@
+"""Socket.IO `/live` handlers: authenticate at connect, then subscribe to an event's room."""
+
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
+
+from .. import clock, db
+from ..errors import error_body
+from ..models import Event
+from ..security import DEVICE_COOKIE
+from ..services import accounts
+from . import broadcast
+
+CLIENTS = "live_clients"
+WATCHER_ROLES = ("admin", "commander", "inspector")
+
+
+def _principal(auth) -> accounts.Principal | None:
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if isinstance(token, str) and token:
+        return accounts.read_token(db.session(), current_app.config["SECRET_KEY"], token,
+                                   at=clock.now())
+    if session:
+        return accounts.principal_from_session(db.session(), session,
+                                               request.cookies.get(DEVICE_COOKIE))
+    return None
+
+
+class LiveNamespace(Namespace):
+    """Map clients watch an event; a field worker's phone hears only its own channel."""
+
+    def on_connect(self, auth=None):
+        principal = _principal(auth)
+        if principal is None:
+            raise ConnectionRefusedError({"code": "unauthorized",
+                                          "message": "Sign in first: send auth={'token': ...}."})
+        current_app.extensions.setdefault(CLIENTS, {})[request.sid] = principal
+        if principal.role == "staff":
+            join_room(broadcast.person_room(principal.person_id))
+
+    def on_disconnect(self, reason=None):
+        current_app.extensions.get(CLIENTS, {}).pop(request.sid, None)
+
+    def on_subscribe(self, data=None):
+        principal = current_app.extensions.get(CLIENTS, {}).get(request.sid)
+        if principal is None or principal.role not in WATCHER_ROLES:
+            return {"ok": False, **error_body(
+                "forbidden", "Field staff receive only their own channel.")}
+        event_id = data.get("event_id") if isinstance(data, dict) else None
+        if not isinstance(event_id, int) or isinstance(event_id, bool):
+            return {"ok": False, **error_body("validation_error", "Send {\"event_id\": <int>}.",
+                                              {"event_id": "must be an integer"})}
+        session_db = db.session()
+        if session_db.get(Event, event_id) is None:
+            return {"ok": False, **error_body("not_found", f"Event {event_id} was not found.")}
+        join_room(broadcast.event_room(event_id))
+        return {"ok": True, "seq": broadcast.current_seq(session_db, event_id)}

@@ -1,0 +1,110 @@
+"""Time-driven alerts: missed check-ins, people who left their post, understaffed shifts.
+
+One pass looks at every open event at the clock's time; each condition raises one alert (its
+`condition_key` is unique while open) and resolves it when the condition ends. Several server
+processes may sweep: on PostgreSQL an advisory lock lets one pass run at a time, and on SQLite the
+pass is one write transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from ..models import Alert, Assignment, Event, Person, Post
+from ..presenters import DISPLAY_ZONE
+from . import alerts, live
+
+SWEEPER_LOCK_KEY = 7_402_114
+SWEPT_KINDS = ("missed_checkin", "left_post", "understaffed")
+
+
+@dataclass(frozen=True)
+class SweepRules:
+    late_grace: timedelta = timedelta(minutes=15)
+    presence_interval: timedelta = timedelta(minutes=60)
+
+
+@dataclass
+class SweepResult:
+    raised: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)
+    skipped: bool = False
+
+
+def _take_lock(db: Session) -> bool:
+    if db.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(db.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"),
+                          {"key": SWEEPER_LOCK_KEY}))
+
+
+def sweep(db: Session, at: datetime, rules: SweepRules) -> SweepResult:
+    """One pass over the open events (the caller commits)."""
+    result = SweepResult()
+    if not _take_lock(db):
+        result.skipped = True
+        return result
+    for event in db.scalars(select(Event).where(Event.closed_at.is_(None))).all():
+        _sweep_event(db, event, at, rules, result)
+    return result
+
+
+def _sweep_event(db: Session, event: Event, at: datetime, rules: SweepRules,
+                 result: SweepResult) -> None:
+    for post_id, staffing in live.post_staffing(db, event.id, at).items():
+        live.store_post_status(db, event.id, post_id, staffing["required"],
+                               staffing["present"], staffing["status"], at)
+    running = live.running_shifts(db, event.id, at)
+    shifts = {s.id: s for s in running}
+    rows = db.execute(select(Assignment, Person).join(Person, Person.id == Assignment.person_id)
+                      .where(Assignment.shift_id.in_(list(shifts)),
+                             Assignment.removed_at.is_(None))).all()
+    states = live.states_by_assignment(db, [r.Assignment.id for r in rows])
+    post_names = dict(db.execute(select(Post.id, Post.name).where(
+        Post.id.in_({s.post_id for s in running}))).all())
+    wanted: dict[str, dict] = {}
+    present_by_shift: dict[int, int] = {s.id: 0 for s in running}
+    for row in rows:
+        assignment, person = row.Assignment, row.Person
+        shift = shifts[assignment.shift_id]
+        state = states[assignment.id]
+        post_name = post_names.get(shift.post_id, "")
+        refs = {"post_id": shift.post_id, "person_id": person.id, "shift_id": shift.id}
+        if state.on_duty:
+            present_by_shift[shift.id] += 1
+        if not state.ever_on_duty and at >= shift.starts_at + rules.late_grace:
+            wanted[f"missed_checkin:{assignment.id}"] = {
+                "kind": "missed_checkin", **refs,
+                "message": f"{person.name} 未按时到{post_name}签到（班次 {_hhmm(shift.starts_at)} 开始）"}
+        elif state.ever_on_duty and not state.checked_out and (
+                state.outside_run >= live.LEFT_AFTER_OUTSIDE_FIXES or (
+                    state.on_duty
+                    and at - state.last_on_duty.taken_at > rules.presence_interval)):
+            reason = ("连续两次定位在电子围栏外" if not state.on_duty
+                      else f"超过 {int(rules.presence_interval.total_seconds() // 60)} 分钟未在岗确认")
+            wanted[f"left_post:{assignment.id}"] = {
+                "kind": "left_post", **refs, "message": f"{person.name} 可能已离开{post_name}：{reason}"}
+    for shift in running:
+        if at >= shift.starts_at + rules.late_grace and present_by_shift[shift.id] < shift.required:
+            wanted[f"understaffed:{shift.id}"] = {
+                "kind": "understaffed", "post_id": shift.post_id, "shift_id": shift.id,
+                "message": f"{post_names.get(shift.post_id, '')} 在岗 {present_by_shift[shift.id]} 人，"
+                           f"应到 {shift.required} 人"}
+    open_alerts = db.scalars(select(Alert).where(
+        Alert.event_id == event.id, Alert.resolved_at.is_(None), Alert.kind.in_(SWEPT_KINDS))).all()
+    for alert in open_alerts:
+        if alert.condition_key not in wanted:
+            alerts.resolve_alert(db, at, alert)
+            result.resolved.append(alert.id)
+    for key, spec in wanted.items():
+        alert = alerts.raise_alert(db, at, event_id=event.id, condition_key=key, **spec)
+        if alert is not None:
+            result.raised.append(alert.id)
+
+
+def _hhmm(moment: datetime) -> str:
+    return moment.astimezone(DISPLAY_ZONE).strftime("%H:%M")

@@ -1,0 +1,291 @@
+"""Who may call what: every registered API operation against every role.
+
+The table below is the expected access policy, written from what each office does in an emergency:
+the administrator keeps the roster and the records; the command center opens responses, posts,
+shifts, assignments and staff links; the supervision office reads and reviews; field staff act
+only on their own duty. It is checked against `OPERATIONS`, so a new endpoint without a row here
+fails the suite until someone decides who may call it.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from functools import cached_property
+
+import pytest
+from conftest import PASSWORD, Api, event_body, person_body, post_body
+from shapes import assert_error
+
+from coordinator.api.endpoint import OPERATIONS
+
+ROLES = ("admin", "commander", "inspector", "staff", "anonymous")
+PUBLIC = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
+COMMAND = frozenset({"admin", "commander"})
+READERS = frozenset({"admin", "commander", "inspector"})
+INSPECTOR = frozenset({"inspector"})
+STAFF = frozenset({"staff"})
+SIGNED_IN = frozenset({"admin", "commander", "inspector", "staff"})
+# Routes under /api/ that are deliberately not operations: the API's own description.
+OPEN_ROUTES = {("GET", "/api/v1/openapi.json")}
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+
+
+def checkin_body(**overrides) -> dict:
+    body = {"client_id": str(uuid.uuid4()), "kind": "check_in", "lat": post_body()["lat"],
+            "lon": post_body()["lon"], "accuracy_m": 8.0, "taken_at": "2026-07-21T08:05:00+08:00"}
+    body.update(overrides)
+    return body
+
+
+def report_body(**overrides) -> dict:
+    body = {"client_id": str(uuid.uuid4()), "lat": 28.124, "lon": 119.951, "category": "flooding",
+            "description": "水库溢洪道水位上涨"}
+    body.update(overrides)
+    return body
+
+
+def created(response) -> int:
+    assert response.status_code in (200, 201), response.get_json()
+    return response.get_json()["id"]
+
+
+def staff_token(commander: Api, person_id: int) -> str:
+    response = commander.post("/api/v1/auth/staff-link", json={"person_id": person_id})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["token"]
+
+
+class World:
+    """One of everything a call may need, made on first use so that each case pays for its own."""
+
+    def __init__(self, client, make_user):
+        self.client = client
+        self.make_user = make_user
+
+    def sign_in(self, role: str) -> Api:
+        username = self.make_user(role, f"the-{role}")
+        response = self.client.post("/api/v1/auth/login",
+                                    json={"username": username, "password": PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        return Api(self.client, response.get_json()["token"])
+
+    def caller(self, role: str) -> Api:
+        if role == "anonymous":
+            return Api(self.client)
+        if role == "staff":
+            return self.staff
+        return self.admin if role == "admin" else self.commander if role == "commander" else (
+            self.sign_in(role))
+
+    def login_body(self) -> dict:
+        self.admin  # noqa: B018 (the account must exist)
+        return {"username": "the-admin", "password": PASSWORD}
+
+    @cached_property
+    def admin(self) -> Api:
+        return self.sign_in("admin")
+
+    @cached_property
+    def commander(self) -> Api:
+        return self.sign_in("commander")
+
+    @cached_property
+    def staff(self) -> Api:
+        """The field worker `staff_person_id`, signed in by a staff link."""
+        return Api(self.client, staff_token(self.commander, self.staff_person_id))
+
+    @cached_property
+    def person_id(self) -> int:
+        """On the roster, not assigned."""
+        return created(self.admin.post("/api/v1/people", json=person_body(phone="13800000001")))
+
+    @cached_property
+    def other_id(self) -> int:
+        return created(self.admin.post("/api/v1/people",
+                                       json=person_body(name="李强", phone="13800000002")))
+
+    @cached_property
+    def staff_person_id(self) -> int:
+        return created(self.admin.post("/api/v1/people",
+                                       json=person_body(name="王芳", phone="13800000003")))
+
+    @cached_property
+    def post_id(self) -> int:
+        return created(self.commander.post("/api/v1/posts", json=post_body()))
+
+    @cached_property
+    def event_id(self) -> int:
+        return created(self.commander.post("/api/v1/events", json=event_body()))
+
+    @cached_property
+    def shift_id(self) -> int:
+        return created(self.commander.post(f"/api/v1/events/{self.event_id}/shifts", json={
+            "post_id": self.post_id, "starts_at": "2026-07-21T08:00:00+08:00",
+            "ends_at": "2026-07-21T20:00:00+08:00", "required": 3}))
+
+    def assign(self, person_id: int) -> int:
+        return created(self.commander.post("/api/v1/assignments", json={
+            "shift_id": self.shift_id, "person_id": person_id}))
+
+    @cached_property
+    def other_assignment_id(self) -> int:
+        return self.assign(self.other_id)
+
+    @cached_property
+    def staff_assignment_id(self) -> int:
+        return self.assign(self.staff_person_id)
+
+    @cached_property
+    def checkin_id(self) -> int:
+        self.staff_assignment_id  # noqa: B018 (the check-in needs a shift to belong to)
+        return created(self.staff.post("/api/v1/checkins", json=checkin_body()))
+
+    @cached_property
+    def report_id(self) -> int:
+        return created(self.staff.post("/api/v1/reports", json=report_body(photo=PNG)))
+
+
+@pytest.fixture
+def world(client, make_user) -> World:
+    return World(client, make_user)
+
+
+def upload(name: str, text: str) -> dict:
+    return {"data": {"file": (io.BytesIO(text.encode("utf-8")), name)},
+            "content_type": "multipart/form-data"}
+
+
+def shift_json(w: World) -> dict:
+    return {"post_id": w.post_id, "starts_at": "2026-07-21T20:00:00+08:00",
+            "ends_at": "2026-07-22T08:00:00+08:00", "required": 1}
+
+
+# (method, rule) → (who may call it, the request: path and keyword arguments for the client)
+EXPECTED = {
+    ("POST", "/api/v1/auth/login"): (PUBLIC, lambda w: ("/api/v1/auth/login", {"json": w.login_body()})),
+    ("POST", "/api/v1/auth/staff-link"): (COMMAND, lambda w: (
+        "/api/v1/auth/staff-link", {"json": {"person_id": w.person_id}})),
+    ("POST", "/api/v1/auth/release-device"): (ADMIN, lambda w: (
+        "/api/v1/auth/release-device", {"json": {"person_id": w.staff_person_id}})),
+    ("GET", "/api/v1/auth/link-refusals"): (COMMAND, lambda w: ("/api/v1/auth/link-refusals", {})),
+    # The roster is the administrator's; the command center and supervision read it.
+    ("POST", "/api/v1/people"): (ADMIN, lambda w: (
+        "/api/v1/people", {"json": person_body(name="赵敏", phone="13800000009")})),
+    ("GET", "/api/v1/people"): (READERS, lambda w: ("/api/v1/people", {})),
+    ("GET", "/api/v1/people/<int:person_id>"): (READERS, lambda w: (
+        f"/api/v1/people/{w.person_id}", {})),
+    ("PATCH", "/api/v1/people/<int:person_id>"): (ADMIN, lambda w: (
+        f"/api/v1/people/{w.person_id}", {"json": {"unit": "应急管理局"}})),
+    ("POST", "/api/v1/people/<int:person_id>/deactivate"): (ADMIN, lambda w: (
+        f"/api/v1/people/{w.person_id}/deactivate", {})),
+    ("POST", "/api/v1/people/import"): (ADMIN, lambda w: (
+        "/api/v1/people/import",
+        upload("people.csv", "name,phone,unit,kind\n陈刚,13900000001,城关镇,cadre\n"))),
+    # Posts: kept by the administrator and activated on the spot by the command center.
+    ("POST", "/api/v1/posts"): (COMMAND, lambda w: (
+        "/api/v1/posts", {"json": post_body(name="青山塘", kind="pond")})),
+    ("GET", "/api/v1/posts"): (READERS, lambda w: ("/api/v1/posts", {})),
+    ("GET", "/api/v1/posts/<int:post_id>"): (READERS, lambda w: (f"/api/v1/posts/{w.post_id}", {})),
+    ("PATCH", "/api/v1/posts/<int:post_id>"): (COMMAND, lambda w: (
+        f"/api/v1/posts/{w.post_id}", {"json": {"risk": 1}})),
+    ("POST", "/api/v1/posts/<int:post_id>/deactivate"): (COMMAND, lambda w: (
+        f"/api/v1/posts/{w.post_id}/deactivate", {})),
+    ("POST", "/api/v1/posts/import"): (COMMAND, lambda w: (
+        "/api/v1/posts/import",
+        upload("posts.csv", "name,kind,lat,lon,radius_m\n新桥,bridge,28.2,119.9,80\n"))),
+    # Responses, shifts and assignments: the command center (the administrator may stand in).
+    ("POST", "/api/v1/events"): (COMMAND, lambda w: ("/api/v1/events", {"json": event_body()})),
+    ("GET", "/api/v1/events"): (READERS, lambda w: ("/api/v1/events", {})),
+    ("GET", "/api/v1/events/<int:event_id>"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}", {})),
+    ("POST", "/api/v1/events/<int:event_id>/close"): (COMMAND, lambda w: (
+        f"/api/v1/events/{w.event_id}/close", {})),
+    ("POST", "/api/v1/events/<int:event_id>/shifts"): (COMMAND, lambda w: (
+        f"/api/v1/events/{w.event_id}/shifts", {"json": shift_json(w)})),
+    ("GET", "/api/v1/events/<int:event_id>/shifts"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/shifts", {})),
+    ("POST", "/api/v1/assignments"): (COMMAND, lambda w: (
+        "/api/v1/assignments", {"json": {"shift_id": w.shift_id, "person_id": w.person_id}})),
+    ("DELETE", "/api/v1/assignments/<int:assignment_id>"): (COMMAND, lambda w: (
+        f"/api/v1/assignments/{w.other_assignment_id}", {})),
+    ("GET", "/api/v1/events/<int:event_id>/assignments"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/assignments", {})),
+    # The field: staff act for themselves; supervision reviews check-ins.
+    ("POST", "/api/v1/checkins"): (STAFF, lambda w: (
+        "/api/v1/checkins", {"json": checkin_body(kind="presence",
+                                                  assignment_id=w.staff_assignment_id)})),
+    ("POST", "/api/v1/checkins/<int:checkin_id>/review"): (INSPECTOR, lambda w: (
+        f"/api/v1/checkins/{w.checkin_id}/review", {"json": {"verdict": "confirmed",
+                                                             "note": "现场核实在岗"}})),
+    ("GET", "/api/v1/me/assignments"): (STAFF, lambda w: ("/api/v1/me/assignments", {})),
+    ("POST", "/api/v1/assignments/<int:assignment_id>/ack"): (STAFF, lambda w: (
+        f"/api/v1/assignments/{w.staff_assignment_id}/ack", {})),
+    ("POST", "/api/v1/reports"): (STAFF, lambda w: ("/api/v1/reports", {"json": report_body()})),
+    ("GET", "/api/v1/reports/<int:report_id>/photo"): (SIGNED_IN, lambda w: (
+        f"/api/v1/reports/{w.report_id}/photo", {})),
+    # The audit log is the administrator's.
+    ("GET", "/api/v1/audit/verify"): (ADMIN, lambda w: ("/api/v1/audit/verify", {})),
+    ("GET", "/api/v1/audit"): (ADMIN, lambda w: ("/api/v1/audit", {})),
+}
+
+CASES = [(op, role) for op in OPERATIONS for role in ROLES]
+
+
+@pytest.mark.parametrize("op, role", CASES,
+                         ids=[f"{op.method.upper()} {op.rule} as {role}" for op, role in CASES])
+def test_role_table(world, op, role):
+    key = (op.method.upper(), op.rule)
+    assert key in EXPECTED, (f"{key} has no row in the role table of tests/test_roles.py: "
+                             "decide who may call it and add the row")
+    allowed, build = EXPECTED[key]
+    caller = world.caller(role)
+    path, kwargs = build(world)
+    headers = {"Authorization": f"Bearer {caller.token}"} if caller.token else {}
+
+    response = caller.client.open(path, method=op.method.upper(), headers=headers, **kwargs)
+
+    if role in allowed:
+        assert response.status_code == op.status, (role, response.get_json(silent=True))
+    elif role == "anonymous":
+        assert_error(response, 401, "unauthorized")
+    else:
+        assert_error(response, 403, "forbidden")
+
+
+def test_the_table_has_no_rows_for_operations_that_are_gone():
+    registered = {(op.method.upper(), op.rule) for op in OPERATIONS}
+
+    assert set(EXPECTED) - registered == set()
+
+
+def test_every_api_route_is_a_documented_operation_or_deliberately_open(app, client):
+    operations = {(op.method.upper(), op.rule) for op in OPERATIONS}
+    routes = {(method, rule.rule) for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/api/") for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+    assert routes - operations == OPEN_ROUTES
+    for _, path in OPEN_ROUTES:
+        assert client.get(path).status_code == 200
+
+
+# --- staff act only for themselves -------------------------------------------------------------------
+
+
+def test_staff_cannot_act_on_someone_elses_duty(world, client):
+    commander, staff = world.commander, world.staff
+    other = Api(client, staff_token(commander, world.other_id))
+    others_report = created(other.post("/api/v1/reports", json=report_body(photo=PNG)))
+
+    assert_error(staff.post(f"/api/v1/assignments/{world.other_assignment_id}/ack"), 403, "forbidden")
+    assert_error(staff.post("/api/v1/checkins", json=checkin_body(
+        assignment_id=world.other_assignment_id)), 403, "forbidden")
+    assert_error(staff.get(f"/api/v1/reports/{others_report}/photo"), 404, "not_found")
+    world.staff_assignment_id  # noqa: B018 (the staff member has a shift of their own)
+    mine = staff.get("/api/v1/me/assignments").get_json()["items"]
+    assert [item["id"] for item in mine] == [world.staff_assignment_id]
+    assert other.get(f"/api/v1/reports/{others_report}/photo").status_code == 200
+    # Nothing of the other person's changed.
+    listed = commander.get(f"/api/v1/events/{world.event_id}/assignments").get_json()["items"]
+    assert {a["id"]: a["acknowledged_at"] for a in listed}[world.other_assignment_id] is None
