@@ -80,6 +80,7 @@ def app(database_url, clock):
         "DATABASE_URL": database_url,
         "SECRET_KEY": TEST_SECRET,
         "CLOCK": clock,
+        "SOCKETIO_ASYNC_MODE": "threading",
     })
     yield app
     engine = app.extensions["db"]["engine"]

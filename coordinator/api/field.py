@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, current_app, jsonify, url_for
 
 from .. import clock, db
-from ..errors import not_found
+from ..errors import forbidden, not_found
 from ..models import FieldReport, Person
 from ..presenters import checkin_json, iso, report_json
 from ..services import checkins, duty, reports
@@ -35,7 +35,12 @@ def fence_rules() -> checkins.FenceRules:
 
 
 def caller_person(principal) -> Person:
-    return db.session().get(Person, principal.person_id)
+    """The caller's own person; a staff account not linked to one cannot act in the field."""
+    person = db.session().get(Person, principal.person_id) if principal.person_id else None
+    if person is None:
+        raise forbidden("This account is not linked to a person on the roster; "
+                        "open your staff link instead.")
+    return person
 
 
 @endpoint(bp, "/checkins", "POST", summary="Check in, confirm presence or check out at a post",

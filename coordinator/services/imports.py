@@ -85,12 +85,13 @@ def read_rows(name: str, content: bytes) -> list[tuple[int, list]]:
     if name.lower().endswith(".xlsx"):
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+            sheet = workbook.worksheets[0]
+            rows = [(number, list(cells)) for number, cells in
+                    enumerate(sheet.iter_rows(values_only=True), start=1)]
+            workbook.close()
+        # A damaged workbook fails in many ways: bad zip, missing parts, malformed XML.
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError, IndexError):
             raise validation_error({"file": "the file is not a readable .xlsx workbook"}) from None
-        sheet = workbook.worksheets[0]
-        rows = [(number, list(cells)) for number, cells in
-                enumerate(sheet.iter_rows(values_only=True), start=1)]
-        workbook.close()
     else:
         reader = csv.reader(io.StringIO(_decode(content)))
         try:
@@ -178,6 +179,8 @@ def _geojson_rows(content: bytes) -> list[tuple[int, dict]]:
         document = json.loads(content.decode("utf-8-sig"))
         features = document["features"] if document.get("type") == "FeatureCollection" \
             else [document]
+        if not isinstance(features, list):
+            raise TypeError("features is not a list")
     except (ValueError, UnicodeDecodeError, AttributeError, KeyError, TypeError):
         raise validation_error({"file": "the file is not a GeoJSON Feature or FeatureCollection"}) \
             from None

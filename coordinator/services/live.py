@@ -87,9 +87,10 @@ def post_staffing(db: Session, event_id: int, at: datetime) -> dict[int, dict]:
     for assignment in assignments:
         if states[assignment.id].on_duty:
             present[shift_post[assignment.shift_id]].add(assignment.person_id)
-    return {post_id: {"required": required[post_id], "present": len(present[post_id]),
-                      "status": status_word(required[post_id], len(present[post_id]),
-                                            post_id in required)}
+    staffed = {shift.post_id for shift in running}
+    return {post_id: {"required": required.get(post_id, 0), "present": len(present[post_id]),
+                      "status": status_word(required.get(post_id, 0), len(present[post_id]),
+                                            post_id in staffed)}
             for post_id in post_ids}
 
 

@@ -1,0 +1,51 @@
+"""A real Socket.IO client against the test app served on a local port."""
+
+from __future__ import annotations
+
+import functools
+import queue
+
+import socketio
+
+
+class MapClient:
+    """A python-socketio client on `/live` that keeps every message it receives, in order."""
+
+    EVENTS = ("checkin", "post_status", "alert", "assignment", "report")
+
+    def __init__(self, base_url: str, token: str | None = None, headers: dict | None = None):
+        self.base_url = base_url
+        self.messages: queue.Queue = queue.Queue()
+        self.sio = socketio.Client(reconnection=False)
+        for name in self.EVENTS:
+            self.sio.on(name, self._keeper(name), namespace="/live")
+        self.token = token
+        self.headers = headers or {}
+
+    def _keeper(self, name):
+        def keep(data):
+            self.messages.put((name, data))
+        return keep
+
+    def connect(self, transports=("websocket",)):
+        auth = {"token": self.token} if self.token else None
+        self.sio.connect(self.base_url, namespaces=["/live"], auth=auth, headers=self.headers,
+                         transports=list(transports), wait_timeout=5)
+        return self
+
+    def subscribe(self, event_id) -> dict:
+        return self.sio.call("subscribe", {"event_id": event_id}, namespace="/live", timeout=5)
+
+    def next(self, timeout: float = 5.0) -> tuple[str, dict]:
+        return self.messages.get(timeout=timeout)
+
+    def take(self, count: int, timeout: float = 5.0) -> list[tuple[str, dict]]:
+        return [self.next(timeout) for _ in range(count)]
+
+    def close(self):
+        if self.sio.connected:
+            ws = getattr(self.sio.eio, "ws", None)
+            if ws is not None:
+                # websocket-client waits 3 s for the server's close frame; the test is done anyway
+                ws.close = functools.partial(ws.close, timeout=0.1)
+            self.sio.disconnect()

@@ -1,0 +1,159 @@
+"""Time-driven alerts (API.md "Alerts"): raised once when the condition holds, resolved when it ends."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from conftest import TEST_SECRET
+from field_support import make_duty, minutes
+from live_server import serve
+from live_support import MapClient
+
+from coordinator import create_app
+from coordinator.realtime.sweeper import run_once
+
+
+@pytest.fixture
+def duty(client, admin, commander):
+    return make_duty(client, admin, commander)
+
+
+def sweep(app):
+    with app.app_context():
+        return run_once()
+
+
+def open_alerts(commander, event_id):
+    return commander.get(f"/api/v1/events/{event_id}/alerts?status=open").get_json()["items"]
+
+
+def test_missed_check_in_is_raised_once_after_grace_and_resolved_by_checking_in(
+        app, clock, commander, duty):
+    clock.advance(minutes=14)
+    sweep(app)
+    assert open_alerts(commander, duty.event_id) == []
+    clock.advance(minutes=2)
+    first = sweep(app)
+    kinds = sorted(a["kind"] for a in open_alerts(commander, duty.event_id))
+    assert kinds == ["missed_checkin", "understaffed"]
+    assert len(first.raised) == 2
+    clock.advance(minutes=1)
+    assert sweep(app).raised == []  # once, not every tick
+    assert len(open_alerts(commander, duty.event_id)) == 2
+
+    duty.checkin(taken_at=clock.now())
+    resolved = sweep(app)
+    assert len(resolved.resolved) == 2
+    assert open_alerts(commander, duty.event_id) == []
+    history = commander.get(f"/api/v1/events/{duty.event_id}/alerts?status=resolved").get_json()
+    assert history["total"] == 2 and all(a["resolved_at"] for a in history["items"])
+
+
+def test_left_post_needs_two_consecutive_outside_fixes(app, clock, commander, duty):
+    duty.checkin(taken_at=clock.now())
+    clock.advance(minutes=20)
+    duty.checkin(kind="presence", metres=500, taken_at=clock.now())  # one GPS jump
+    sweep(app)
+    assert [a["kind"] for a in open_alerts(commander, duty.event_id)] == []
+    clock.advance(minutes=5)
+    duty.checkin(kind="presence", metres=600, taken_at=clock.now())
+    sweep(app)
+    [alert] = open_alerts(commander, duty.event_id)[:1]
+    kinds = {a["kind"] for a in open_alerts(commander, duty.event_id)}
+    assert kinds == {"left_post", "understaffed"}
+    assert alert["person_id"] in (duty.person_id, None)
+    clock.advance(minutes=5)
+    duty.checkin(kind="presence", metres=5, taken_at=clock.now())
+    sweep(app)
+    assert open_alerts(commander, duty.event_id) == []
+
+
+def test_presence_overdue_is_left_post(app, clock, commander, duty):
+    duty.checkin(taken_at=clock.now())
+    clock.advance(minutes=60)
+    sweep(app)
+    assert open_alerts(commander, duty.event_id) == []
+    clock.advance(minutes=1)
+    sweep(app)
+    [alert] = open_alerts(commander, duty.event_id)
+    assert alert["kind"] == "left_post" and "在岗确认" in alert["message"]
+    duty.checkin(kind="presence", taken_at=clock.now())
+    sweep(app)
+    assert open_alerts(commander, duty.event_id) == []
+
+
+def test_checked_out_person_is_not_left_post(app, clock, commander, duty):
+    duty.checkin(taken_at=clock.now())
+    clock.advance(minutes=90)
+    duty.checkin(kind="check_out", taken_at=clock.now(), note="交班")
+    sweep(app)
+    assert {a["kind"] for a in open_alerts(commander, duty.event_id)} == {"understaffed"}
+
+
+def test_alerts_end_when_the_shift_ends(app, clock, commander, duty):
+    clock.advance(minutes=30)
+    sweep(app)
+    assert len(open_alerts(commander, duty.event_id)) == 2
+    clock.advance(hours=12)
+    sweep(app)
+    assert open_alerts(commander, duty.event_id) == []
+    snapshot = commander.get(f"/api/v1/events/{duty.event_id}/snapshot").get_json()
+    assert snapshot["posts"][0]["status"] == "idle"
+
+
+def test_alerts_and_status_changes_reach_the_map(app, clock, commander, duty):
+    with serve(app) as url:
+        watcher = MapClient(url, commander.token).connect()
+        try:
+            ack = watcher.subscribe(duty.event_id)
+            clock.advance(minutes=16)
+            sweep(app)
+            messages = watcher.take(2)
+            assert [name for name, _ in messages] == ["alert", "alert"]
+            assert [m["seq"] for _, m in messages] == [ack["seq"] + 1, ack["seq"] + 2]
+            assert {m["alert"]["kind"] for _, m in messages} == {"missed_checkin",
+                                                                 "understaffed"}
+            alert = messages[0][1]["alert"]
+            assert set(alert) >= {"id", "kind", "post_id", "person_id", "message", "raised_at"}
+            acked = commander.post(f"/api/v1/alerts/{alert['id']}/ack")
+            assert acked.status_code == 200 and acked.get_json()["acked_at"]
+            name, message = watcher.next()
+            assert name == "alert" and message["alert"]["acked_at"]
+        finally:
+            watcher.close()
+
+
+def test_two_processes_sweeping_at_once_raise_each_alert_once(app, database_url, clock,
+                                                               commander, duty):
+    other = create_app({"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "CLOCK": clock,
+                        "SOCKETIO_ASYNC_MODE": "threading"})
+    clock.advance(minutes=16)
+    results = []
+    threads = [threading.Thread(target=lambda a=a: results.append(sweep(a)))
+               for a in (app, other, app, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    other.extensions["db"]["engine"].dispose()
+    assert sum(len(r.raised) for r in results) == 2
+    assert len(open_alerts(commander, duty.event_id)) == 2
+
+
+def test_ack_needs_a_commander(api_as, app, clock, duty, commander):
+    clock.advance(minutes=16)
+    sweep(app)
+    alert_id = open_alerts(commander, duty.event_id)[0]["id"]
+    assert api_as("inspector").post(f"/api/v1/alerts/{alert_id}/ack").status_code == 403
+    assert duty.staff.post(f"/api/v1/alerts/{alert_id}/ack").status_code == 403
+    assert commander.post("/api/v1/alerts/999/ack").status_code == 404
+
+
+def test_sweep_cli(runner, clock, duty):
+    clock.advance(minutes=16)
+    result = runner.invoke(args=["sweep"])
+    assert result.exit_code == 0 and "raised 2 alerts" in result.output
+
+
+__all__ = ["minutes"]
