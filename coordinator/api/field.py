@@ -100,7 +100,7 @@ def acknowledge(principal, assignment_id: int):
     return jsonify(assignments_json(session, [assignment])[0])
 
 
-def _photo_url(report: FieldReport) -> str | None:
+def report_photo_url(report: FieldReport) -> str | None:
     return url_for("field.report_photo", report_id=report.id) if report.photo else None
 
 
@@ -111,9 +111,9 @@ def create_report(principal, body: ReportBody):
     fields = body.model_dump()
     fields["client_id"] = str(body.client_id)
     report, created = reports.record_report(session, caller_person(principal), fields,
-                                            received_at=clock.now(), photo_url=_photo_url)
+                                            received_at=clock.now(), photo_url=report_photo_url)
     session.commit()
-    return jsonify(report_json(report, _photo_url(report))), 201 if created else 200
+    return jsonify(report_json(report, report_photo_url(report))), 201 if created else 200
 
 
 @endpoint(bp, "/reports/<int:report_id>/photo", "GET", summary="A hazard report's photo",

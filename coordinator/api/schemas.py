@@ -534,3 +534,39 @@ class SnapshotAnswer(Answer):
     posts: list[SnapshotPost]
     staff: list[SnapshotStaff]
     alerts: list[AlertAnswer]
+
+
+class ReplayQuery(Query):
+    at: AwareDatetime
+
+
+class CandidateAnswer(Answer):
+    person_id: int
+    name: str
+    unit: str
+    phone: str
+    skills: list[str]
+    has_skills: bool
+    distance_m: float
+    from_where: Literal["last_fix", "home"]
+
+
+class CandidatesAnswer(Answer):
+    items: list[CandidateAnswer]
+    total: int
+
+
+class CandidatesQuery(Query):
+    limit: int = Field(5, ge=1, le=50)
+
+
+class PostDetailAnswer(Answer):
+    post: PostAnswer
+    status: dict
+    shifts: list[dict]
+    checkins: list[dict]
+
+
+class ReportsList(Answer):
+    items: list[ReportAnswer]
+    total: int

@@ -56,12 +56,36 @@ def running_shifts(db: Session, event_id: int, at: datetime, post_id: int | None
     return db.scalars(query).all()
 
 
-def states_by_assignment(db: Session, assignment_ids: list[int]) -> dict[int, DutyState]:
+def states_by_assignment(db: Session, assignment_ids: list[int],
+                         as_of: datetime | None = None) -> dict[int, DutyState]:
+    """Each assignment's duty state from its fixes (only those known by `as_of`, for replay)."""
     fixes = defaultdict(list)
     if assignment_ids:
-        for fix in db.scalars(select(CheckIn).where(CheckIn.assignment_id.in_(assignment_ids))):
+        query = select(CheckIn).where(CheckIn.assignment_id.in_(assignment_ids))
+        if as_of is not None:
+            query = query.where(CheckIn.received_at <= as_of, CheckIn.taken_at <= as_of)
+        for fix in db.scalars(query):
+            if as_of is not None and fix.reviewed_at is not None and fix.reviewed_at > as_of:
+                fix = _unreviewed(fix)
             fixes[fix.assignment_id].append(fix)
     return {a: duty_state(fixes.get(a, [])) for a in assignment_ids}
+
+
+def _unreviewed(fix: CheckIn) -> CheckIn:
+    """A detached copy of a fix as it stood before its review (for replaying the past)."""
+    return CheckIn(**{c.key: getattr(fix, c.key) for c in CheckIn.__table__.columns
+                      if c.key != "review_verdict"})
+
+
+def assignments_on(db: Session, shift_ids: list[int], as_of: datetime | None = None):
+    """The assignments of these shifts (at `as_of`, for replay; else those not removed)."""
+    query = select(Assignment).where(Assignment.shift_id.in_(shift_ids))
+    if as_of is None:
+        query = query.where(Assignment.removed_at.is_(None))
+    else:
+        query = query.where(Assignment.created_at <= as_of) \
+            .where((Assignment.removed_at.is_(None)) | (Assignment.removed_at > as_of))
+    return db.scalars(query).all()
 
 
 def status_word(required: int, present: int, running: bool) -> str:
@@ -72,13 +96,18 @@ def status_word(required: int, present: int, running: bool) -> str:
     return "under" if present < required else "full"
 
 
-def post_staffing(db: Session, event_id: int, at: datetime) -> dict[int, dict]:
-    """{post_id: {required, present, status}} for every post with a shift in the event."""
-    post_ids = set(db.scalars(select(Shift.post_id).where(Shift.event_id == event_id)))
-    running = running_shifts(db, event_id, at)
-    assignments = db.scalars(select(Assignment).where(
-        Assignment.shift_id.in_([s.id for s in running]), Assignment.removed_at.is_(None))).all()
-    states = states_by_assignment(db, [a.id for a in assignments])
+def post_staffing(db: Session, event_id: int, at: datetime, *, post_id: int | None = None,
+                  history: bool = False) -> dict[int, dict]:
+    """{post_id: {required, present, status}} for the event's posts (or one) at time `at`;
+    `history` counts only what was known at `at`, for replay."""
+    query = select(Shift.post_id).where(Shift.event_id == event_id)
+    if post_id is not None:
+        query = query.where(Shift.post_id == post_id)
+    post_ids = set(db.scalars(query))
+    running = running_shifts(db, event_id, at, post_id)
+    as_of = at if history else None
+    assignments = assignments_on(db, [s.id for s in running], as_of)
+    states = states_by_assignment(db, [a.id for a in assignments], as_of)
     shift_post = {s.id: s.post_id for s in running}
     required = defaultdict(int)
     for shift in running:
@@ -88,22 +117,18 @@ def post_staffing(db: Session, event_id: int, at: datetime) -> dict[int, dict]:
         if states[assignment.id].on_duty:
             present[shift_post[assignment.shift_id]].add(assignment.person_id)
     staffed = {shift.post_id for shift in running}
-    return {post_id: {"required": required.get(post_id, 0), "present": len(present[post_id]),
-                      "status": status_word(required.get(post_id, 0), len(present[post_id]),
-                                            post_id in staffed)}
-            for post_id in post_ids}
+    return {pid: {"required": required.get(pid, 0), "present": len(present[pid]),
+                  "status": status_word(required.get(pid, 0), len(present[pid]), pid in staffed)}
+            for pid in post_ids}
 
 
 def refresh_post_status(db: Session, event_id: int, post_id: int, at: datetime) -> bool:
     """Recompute one post's staffing; store it and broadcast `post_status` if it changed."""
-    running = running_shifts(db, event_id, at, post_id)
-    assignments = db.scalars(select(Assignment).where(
-        Assignment.shift_id.in_([s.id for s in running]), Assignment.removed_at.is_(None))).all()
-    states = states_by_assignment(db, [a.id for a in assignments])
-    required = sum(s.required for s in running)
-    present = len({a.person_id for a in assignments if states[a.id].on_duty})
-    return store_post_status(db, event_id, post_id, required, present,
-                             status_word(required, present, bool(running)), at)
+    staffing = post_staffing(db, event_id, at, post_id=post_id).get(post_id)
+    if staffing is None:
+        return False
+    return store_post_status(db, event_id, post_id, staffing["required"], staffing["present"],
+                             staffing["status"], at)
 
 
 def store_post_status(db: Session, event_id: int, post_id: int, required: int, present: int,
@@ -132,33 +157,41 @@ def announce_alert(db: Session, alert: Alert) -> None:
     broadcast.queue(db, alert.event_id, "alert", {"alert": alert_json(alert)})
 
 
-def snapshot(db: Session, event: Event, at: datetime) -> dict:
-    """Everything a map needs at once; `seq` is read first, so no later change can be missed."""
+def snapshot(db: Session, event: Event, at: datetime, *, history: bool = False) -> dict:
+    """Everything a map needs at once; `seq` is read first, so no later change can be missed.
+    With `history`, the state as the records show it at `at` (the after-action replay)."""
     seq = broadcast.current_seq(db, event.id)
-    staffing = post_staffing(db, event.id, at)
+    as_of = at if history else None
+    staffing = post_staffing(db, event.id, at, history=history)
     posts = db.scalars(select(Post).where(Post.id.in_(staffing))).all()
     running = running_shifts(db, event.id, at)
     shift_post = {s.id: s.post_id for s in running}
-    rows = db.execute(select(Assignment, Person).join(Person, Person.id == Assignment.person_id)
-                      .where(Assignment.shift_id.in_(list(shift_post)),
-                             Assignment.removed_at.is_(None))).all()
-    states = states_by_assignment(db, [r.Assignment.id for r in rows])
+    assignments = assignments_on(db, list(shift_post), as_of)
+    names = dict(db.execute(select(Person.id, Person.name).where(
+        Person.id.in_({a.person_id for a in assignments}))).all())
+    states = states_by_assignment(db, [a.id for a in assignments], as_of)
     staff = []
-    for row in rows:
-        state = states[row.Assignment.id]
+    for assignment in assignments:
+        state = states[assignment.id]
+        acknowledged = assignment.acknowledged_at is not None and (
+            as_of is None or assignment.acknowledged_at <= as_of)
         staff.append({
-            "person_id": row.Person.id, "name": row.Person.name,
-            "post_id": shift_post[row.Assignment.shift_id],
-            "assignment_id": row.Assignment.id,
+            "person_id": assignment.person_id, "name": names.get(assignment.person_id, ""),
+            "post_id": shift_post[assignment.shift_id],
+            "assignment_id": assignment.id,
             "lat": state.last.lat if state.last else None,
             "lon": state.last.lon if state.last else None,
             "on_duty": state.on_duty,
-            "acknowledged": row.Assignment.acknowledged_at is not None,
+            "acknowledged": acknowledged,
             "last_seen": iso(state.last.taken_at) if state.last else None,
         })
-    alerts = db.scalars(select(Alert).where(Alert.event_id == event.id,
-                                            Alert.resolved_at.is_(None))
-                        .order_by(Alert.raised_at.desc(), Alert.id.desc())).all()
+    query = select(Alert).where(Alert.event_id == event.id)
+    if as_of is None:
+        query = query.where(Alert.resolved_at.is_(None))
+    else:
+        query = query.where(Alert.raised_at <= as_of).where(
+            (Alert.resolved_at.is_(None)) | (Alert.resolved_at > as_of))
+    alerts = db.scalars(query.order_by(Alert.raised_at.desc(), Alert.id.desc())).all()
     return {
         "seq": seq,
         "posts": [{"id": p.id, "name": p.name, "kind": p.kind, "village": p.village,
@@ -181,3 +214,39 @@ def announce_assignment(db: Session, action: str, assignment: Assignment, shift:
 def announce_report(db: Session, report: FieldReport, person: Person, photo_url: str | None):
     broadcast.queue(db, report.event_id, "report", {
         "report": {**report_json(report, photo_url), "person_name": person.name}})
+
+
+def post_detail(db: Session, event: Event, post: Post, at: datetime) -> dict:
+    """A post's drawer: its shifts with who is assigned, acknowledged and on duty, and the
+    check-in history with handover notes, newest first."""
+    shifts = db.scalars(select(Shift).where(Shift.event_id == event.id, Shift.post_id == post.id)
+                        .order_by(Shift.starts_at)).all()
+    assignments = assignments_on(db, [s.id for s in shifts])
+    people = {p.id: p for p in db.scalars(select(Person).where(
+        Person.id.in_({a.person_id for a in assignments})))}
+    states = states_by_assignment(db, [a.id for a in assignments])
+    by_shift = defaultdict(list)
+    for assignment in assignments:
+        person, state = people[assignment.person_id], states[assignment.id]
+        by_shift[assignment.shift_id].append({
+            "assignment_id": assignment.id, "person_id": person.id, "name": person.name,
+            "phone": person.phone, "unit": person.unit,
+            "acknowledged_at": iso(assignment.acknowledged_at), "on_duty": state.on_duty,
+            "last_seen": iso(state.last.taken_at) if state.last else None})
+    fixes = db.execute(
+        select(CheckIn, Person.name).join(Person, Person.id == CheckIn.person_id)
+        .join(Assignment, Assignment.id == CheckIn.assignment_id)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(Shift.event_id == event.id, CheckIn.post_id == post.id)
+        .order_by(CheckIn.taken_at.desc(), CheckIn.id.desc()).limit(200)).all()
+    staffing = post_staffing(db, event.id, at, post_id=post.id).get(
+        post.id, {"required": 0, "present": 0, "status": "idle"})
+    return {
+        "status": staffing,
+        "shifts": [{"id": s.id, "starts_at": iso(s.starts_at), "ends_at": iso(s.ends_at),
+                    "required": s.required, "skills": list(s.skills or []),
+                    "running": s.starts_at <= at < s.ends_at,
+                    "assignments": by_shift.get(s.id, [])} for s in shifts],
+        "checkins": [{**checkin_json(row.CheckIn), "person_name": row.name,
+                      "note": row.CheckIn.note} for row in fixes],
+    }
