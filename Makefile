@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app coordinator
 
-.PHONY: setup run test browser lint clean
+.PHONY: setup run test browser bench-tools lint clean
 
 setup: $(VENV)/.installed static/vendor/.copied translations
 
@@ -20,13 +20,15 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 static/vendor/.copied: node_modules/.package-lock.json
-	rm -rf static/vendor && mkdir -p static/vendor/leaflet static/vendor/markercluster static/vendor/socket.io
+	rm -rf static/vendor && mkdir -p static/vendor/leaflet static/vendor/markercluster static/vendor/socket.io \
+	  static/vendor/chartjs
 	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
 	  node_modules/leaflet/dist/images static/vendor/leaflet/
 	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
 	  node_modules/leaflet.markercluster/dist/MarkerCluster.css \
 	  node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css static/vendor/markercluster/
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io/
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
 	touch $@
 
 translations: $(VENV)/.installed
@@ -36,6 +38,11 @@ translations: $(VENV)/.installed
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; }
+
+# The benchmarks (bench/) drive the server with wrk, Debian's HTTP load tool.
+bench-tools: setup
+	@command -v wrk >/dev/null 2>&1 || { apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
 
 run: setup
 	$(FLASK) init-db

@@ -16,7 +16,11 @@ REVIEW_VERDICTS = ("confirmed", "rejected")
 
 class CheckIn(Base):
     __tablename__ = "checkins"
-    __table_args__ = (Index("ix_checkins_person_taken", "person_id", "taken_at"),)
+    __table_args__ = (
+        Index("ix_checkins_person_taken", "person_id", "taken_at"),
+        # finds another person's identical fix (a spoof signal) without scanning the table
+        Index("ix_checkins_lat_lon", "lat", "lon"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[str] = mapped_column(String(36), unique=True)

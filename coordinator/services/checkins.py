@@ -67,6 +67,8 @@ def _assignment_for(db: Session, person_id: int, assignment_id: int | None, kind
     if not rows:
         raise validation_error({"assignment_id": "no shift of yours runs at taken_at; "
                                 "send assignment_id"})
+    if len(rows) == 1:
+        return rows[0].Assignment, rows[0].Shift
     checked_in = set(db.scalars(select(CheckIn.assignment_id).where(
         CheckIn.person_id == person_id, CheckIn.kind == "check_in",
         CheckIn.assignment_id.in_([r.Assignment.id for r in rows]))))
