@@ -1,0 +1,201 @@
+"""Fan-out of live messages: N map clients on one event while check-ins are posted over HTTP.
+
+    .venv/bin/python bench/fanout.py [--rate 20] [--seconds 15] [--burst 1000]
+
+Starts gunicorn as deployed (deploy/gunicorn.conf.py) over a scratch SQLite database, then for
+N = 50 and N = 200 starts the map clients (python-socketio, one thread each) in a separate
+process, subscribes them to the event, posts check-ins at a steady rate, then a burst. Latency is
+measured from the check-in's `received_at` (the server's clock when the request arrived, so it
+includes the request's own processing up to the commit: an upper bound on commit-to-receipt) to
+receipt by each client. The burst figure is the time from the first burst request until every
+client has received every burst check-in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import requests  # noqa: E402
+
+from bench.checkins import prepare  # noqa: E402
+from bench.common import BENCH_SECRET, deployed_server, scratch_database  # noqa: E402
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def clients_main(url: str, token: str, event_id: int, count: int, expected: list[int]) -> None:
+    """Child process: `count` clients; for each phase, wait until every client has its check-ins."""
+    import socketio
+
+    lock = threading.Lock()
+    received: list[list[tuple[float, str]]] = [[] for _ in range(count)]
+    clients = []
+    for index in range(count):
+        client = socketio.Client(reconnection=False)
+
+        def on_checkin(data, index=index):
+            now = time.time()
+            with lock:
+                received[index].append((now, data["checkin"]["received_at"]))
+
+        client.on("checkin", on_checkin, namespace="/live")
+        client.connect(url, namespaces=["/live"], auth={"token": token},
+                       transports=["websocket"], wait_timeout=10)
+        ack = client.call("subscribe", {"event_id": event_id}, namespace="/live", timeout=10)
+        assert ack["ok"], ack
+        clients.append(client)
+    print("ready", flush=True)
+    done = 0
+    for phase, number in enumerate(expected):
+        done += number
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            with lock:
+                if all(len(r) >= done for r in received):
+                    break
+            time.sleep(0.01)
+        with lock:
+            rows = [r[done - number:done] for r in received]
+        latencies = [(at - datetime.fromisoformat(sent).timestamp()) * 1000
+                     for client_rows in rows for at, sent in client_rows]
+        last = max((client_rows[-1][0] for client_rows in rows if client_rows), default=0)
+        complete = all(len(client_rows) == number for client_rows in rows)
+        print(json.dumps({"phase": phase, "latencies": [round(x, 2) for x in latencies],
+                          "last_receipt": last, "complete": complete}), flush=True)
+    for client in clients:
+        client.disconnect()
+
+
+class Poster:
+    """Posts check-ins over HTTP from the prepared staff, each a new client_id."""
+
+    def __init__(self, url: str, rows):
+        self.url, self.rows, self.next = url, rows, 0
+        self.session = requests.Session()
+        self.lock = threading.Lock()
+
+    def post(self) -> None:
+        with self.lock:
+            token, lat, lon = self.rows[self.next % len(self.rows)]
+            self.next += 1
+        response = requests.post(f"{self.url}/api/v1/checkins", timeout=30, json={
+            "client_id": str(uuid.uuid4()), "kind": "presence", "lat": lat + self.next * 1e-9,
+            "lon": lon, "accuracy_m": 8, "taken_at": datetime.now(UTC).isoformat()},
+            headers={"Authorization": f"Bearer {token}"})
+        response.raise_for_status()
+
+    def steady(self, rate: float, seconds: float) -> int:
+        count = int(rate * seconds)
+        start = time.time()
+        with ThreadPoolExecutor(8) as pool:
+            for index in range(count):
+                pause = start + index / rate - time.time()
+                if pause > 0:
+                    time.sleep(pause)
+                pool.submit(self.post)
+        return count
+
+    def burst(self, count: int) -> float:
+        start = time.time()
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(lambda _: self.post(), range(count)))
+        return start
+
+
+def commander_token(database_url: str) -> tuple[str, int]:
+    from coordinator import create_app, db
+    from coordinator.services import accounts
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": BENCH_SECRET})
+    with app.app_context():
+        session = db.session()
+        now = datetime.now(UTC)
+        user = accounts.create_user(session, "bench-commander", "commander", "bench-password",
+                                    at=now)
+        session.commit()
+        token, _ = accounts.issue_token(BENCH_SECRET, accounts.principal_for_user(user), at=now,
+                                        ttl=timedelta(hours=2))
+    app.extensions["db"]["engine"].dispose()
+    return token, 1
+
+
+CLIENTS_PER_PROCESS = 50
+
+
+def run(url: str, rows, token: str, event_id: int, clients: int, rate: float, seconds: float,
+        burst: int) -> dict:
+    """One measurement; the clients are spread over processes of 50 (one Python process cannot
+    parse hundreds of websocket streams quickly enough to measure the server rather than itself)."""
+    steady_count = int(rate * seconds)
+    children = []
+    for first in range(0, clients, CLIENTS_PER_PROCESS):
+        count = min(CLIENTS_PER_PROCESS, clients - first)
+        children.append(subprocess.Popen(
+            [sys.executable, __file__, "--clients", str(count), "--url", url, "--token", token,
+             "--event", str(event_id), "--expect", f"{steady_count},{burst}"],
+            stdout=subprocess.PIPE, text=True))
+    for child in children:
+        assert child.stdout.readline().strip() == "ready"
+    poster = Poster(url, rows)
+    poster.steady(rate, seconds)
+    steady = [json.loads(child.stdout.readline()) for child in children]
+    burst_start = poster.burst(burst)
+    burst_results = [json.loads(child.stdout.readline()) for child in children]
+    for child in children:
+        child.wait(timeout=60)
+    latencies = [x for part in steady for x in part["latencies"]]
+    return {"clients": clients, "steady_p50_ms": round(percentile(latencies, 0.5), 1),
+            "steady_p99_ms": round(percentile(latencies, 0.99), 1),
+            "steady_complete": all(part["complete"] for part in steady),
+            "burst_s": round(max(part["last_receipt"] for part in burst_results) - burst_start, 2),
+            "burst_complete": all(part["complete"] for part in burst_results)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--burst", type=int, default=1000)
+    parser.add_argument("--clients", type=int)
+    parser.add_argument("--url")
+    parser.add_argument("--token")
+    parser.add_argument("--event", type=int)
+    parser.add_argument("--expect")
+    args = parser.parse_args()
+    if args.url:  # the child process holding the map clients
+        clients_main(args.url, args.token, args.event, args.clients,
+                     [int(n) for n in args.expect.split(",")])
+        return
+    database_url, folder = scratch_database()
+    rows = prepare(database_url, 400)
+    token, event_id = commander_token(database_url)
+    results = []
+    with deployed_server(database_url) as url:
+        for clients in (50, 200):
+            results.append(run(url, rows, token, event_id, clients, args.rate, args.seconds,
+                               args.burst))
+    print(f"{'clients':>8}{'p50 ms':>10}{'p99 ms':>10}{'burst s':>10}  (steady {args.rate}/s; "
+          f"burst of {args.burst})")
+    for r in results:
+        print(f"{r['clients']:>8}{r['steady_p50_ms']:>10}{r['steady_p99_ms']:>10}"
+              f"{r['burst_s']:>10}  complete={r['steady_complete'] and r['burst_complete']}")
+    print("targets: p99 <= 50 ms at 200 clients and 20 check-ins/s; burst delivered in <= 10 s")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
