@@ -35,6 +35,13 @@ def register_extensions(app: Flask) -> None:
     from .i18n import init_app as init_i18n
     from .realtime import init_app as init_realtime
 
+    if app.config["PROXY_COUNT"]:
+        # Behind nginx: take the client address from X-Forwarded-For (the login throttle
+        # counts per address), trusting exactly the configured number of proxies.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     clock.init_app(app, app.config.get("CLOCK"))
     db.init_app(app)
     csrf.init_app(app)

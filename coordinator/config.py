@@ -34,6 +34,13 @@ def _origins(raw: str | None) -> list[str] | str:
     return [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
 
 
+def _tile_coordinates(raw: str | None) -> str:
+    value = (raw or "wgs84").strip().lower().replace("-", "")
+    if value not in {"wgs84", "gcj02"}:
+        raise ValueError(f"COORDINATOR_TILE_COORDINATES is wgs84 or gcj02, not {raw!r}")
+    return value
+
+
 def load_config(instance_path: str, environ=None) -> dict:
     """Build the Flask config mapping from environment variables with safe development defaults."""
     environ = os.environ if environ is None else environ
@@ -60,7 +67,31 @@ def load_config(instance_path: str, environ=None) -> dict:
         "LATE_GRACE_MINUTES": _number(environ, "COORDINATOR_LATE_GRACE_MINUTES", 15),
         "PRESENCE_INTERVAL_MINUTES": _number(environ, "COORDINATOR_PRESENCE_INTERVAL_MINUTES", 60),
         "SWEEP_INTERVAL_SECONDS": _number(environ, "COORDINATOR_SWEEP_INTERVAL_SECONDS", 30),
+        # The performance score (docs/scoring.md): points per item, each shown beside the total.
+        "SCORE_BASE": _number(environ, "COORDINATOR_SCORE_BASE", 100),
+        "SCORE_ABSENT": _number(environ, "COORDINATOR_SCORE_ABSENT", -10),
+        "SCORE_LATE": _number(environ, "COORDINATOR_SCORE_LATE", -3),
+        "SCORE_LEFT_EARLY": _number(environ, "COORDINATOR_SCORE_LEFT_EARLY", -3),
+        "SCORE_SPOT_CHECK_ABSENCE": _number(environ, "COORDINATOR_SCORE_SPOT_CHECK_ABSENCE", -5),
+        "SCORE_REJECTED_CHECKIN": _number(environ, "COORDINATOR_SCORE_REJECTED_CHECKIN", -10),
+        "SCORE_COMMENDATION": _number(environ, "COORDINATOR_SCORE_COMMENDATION", 5),
+        "SCORE_CRITICISM": _number(environ, "COORDINATOR_SCORE_CRITICISM", -5),
+        "SCORE_PER_HOUR": _number(environ, "COORDINATOR_SCORE_PER_HOUR", 0.5),
+        "SCORE_HOURS_CAP": _number(environ, "COORDINATOR_SCORE_HOURS_CAP", 20),
+        "PROXY_COUNT": int(_number(environ, "COORDINATOR_PROXY_COUNT", 0)),
+        # The assignment engine (docs/assignment.md): hard limits, then soft weights in metres.
+        "ASSIGN_MIN_REST_HOURS": _number(environ, "ASSIGN_MIN_REST_HOURS", 8),
+        "ASSIGN_MAX_DUTY_HOURS_24H": _number(environ, "ASSIGN_MAX_DUTY_HOURS_24H", 12),
+        "ASSIGN_MAX_DISTANCE_M": _number(environ, "ASSIGN_MAX_DISTANCE_M", 50_000),
+        "ASSIGN_VILLAGE_PENALTY_M": _number(environ, "ASSIGN_VILLAGE_PENALTY_M", 3_000),
+        "ASSIGN_VILLAGE_FACTOR": _number(environ, "ASSIGN_VILLAGE_FACTOR", 0.5),
+        "ASSIGN_BURDEN_M_PER_HOUR": _number(environ, "ASSIGN_BURDEN_M_PER_HOUR", 100),
+        "ASSIGN_NEIGHBOURS": int(_number(environ, "ASSIGN_NEIGHBOURS", 8)),
+        "ORG_NAME": environ.get("COORDINATOR_ORG_NAME", ""),  # the town on printed duty rosters
         "TILE_URL": environ.get("COORDINATOR_TILE_URL", ""),
+        "TILE_ATTRIBUTION": environ.get("COORDINATOR_TILE_ATTRIBUTION", ""),
+        # "gcj02" for tiles drawn in China's GCJ-02 (Amap/Gaode style): the map shifts our points
+        "TILE_COORDINATES": _tile_coordinates(environ.get("COORDINATOR_TILE_COORDINATES")),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "SESSION_COOKIE_HTTPONLY": True,

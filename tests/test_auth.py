@@ -119,6 +119,24 @@ def test_five_failures_from_one_address_throttle_that_address(client, make_user,
     assert login(client, username, address="203.0.113.7").status_code == 200
 
 
+def test_behind_a_proxy_the_throttle_counts_the_forwarded_address(database_url, clock):
+    from coordinator import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "CLOCK": clock,
+                      "PROXY_COUNT": 1})
+    client = app.test_client()
+    for n in range(5):
+        assert_error(client.post("/api/v1/auth/login", json={
+            "username": f"nobody-{n}", "password": "whatever1"},
+            headers={"X-Forwarded-For": "203.0.113.7"}), 401)
+    blocked = client.post("/api/v1/auth/login", json={"username": "x", "password": "whatever1"},
+                          headers={"X-Forwarded-For": "203.0.113.7"})
+    other = client.post("/api/v1/auth/login", json={"username": "x", "password": "whatever1"},
+                        headers={"X-Forwarded-For": "198.51.100.20"})
+    assert (blocked.status_code, other.status_code) == (429, 401)
+    app.extensions["db"]["engine"].dispose()
+
+
 # --- bearer tokens ----------------------------------------------------------------------------
 
 
@@ -225,10 +243,14 @@ def test_opening_the_link_signs_the_phone_in(app, admin, commander):
     url = staff_link(commander, person["id"]).get_json()["url"]
     phone = app.test_client()
 
-    opened = phone.get(url, follow_redirects=True)
+    opened = phone.get(url)
 
-    assert opened.status_code == 200
-    assert "赵敏" in opened.get_data(as_text=True)
+    assert opened.status_code == 302
+    for cookie in opened.headers.getlist("Set-Cookie"):
+        assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower(), cookie
+    page = phone.get(opened.headers["Location"])
+    assert page.status_code == 200
+    assert "赵敏" in page.get_data(as_text=True)
     home = phone.get("/m/")
     assert home.status_code == 200
     assert "赵敏" in home.get_data(as_text=True)
@@ -289,6 +311,7 @@ def test_login_form_signs_in_with_an_httponly_samesite_cookie(app, make_user):
     cookie = session_cookie_header(response).lower()
     assert "httponly" in cookie
     assert "samesite=lax" in cookie or "samesite=strict" in cookie
+    assert browser.get(response.headers["Location"]).status_code == 200
     # The cookie alone now authenticates reads of the API.
     assert browser.get("/api/v1/people").status_code == 200
 

@@ -95,7 +95,7 @@ def release_device(principal, body: StaffLinkBody):
 
 @endpoint(bp, "/link-refusals", "GET",
           summary="Staff links opened on a second phone (possible check-in for someone else)",
-          roles=("admin", "commander"), query=Page, response=LinkRefusalList)
+          roles=("admin", "commander", "inspector"), query=Page, response=LinkRefusalList)
 def link_refusals(principal, query: Page):
     statement = select(LinkRefusal, Person.name).join(Person, Person.id == LinkRefusal.person_id)
     session = db.session()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -37,6 +38,11 @@ class Principal:
     @property
     def actor(self) -> audit.Actor:
         return audit.Actor(self.label, self.role)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
@@ -115,7 +121,9 @@ def authenticate(
     if by_user >= max_failures or by_address >= max_failures:
         return LoginResult(None, throttled=True)
     user = db.scalar(select(User).where(User.username == username))
-    if user is not None and user.active and check_password_hash(user.password_hash, password):
+    # An unknown name costs one hash too, so that timing does not tell which names exist.
+    stored = user.password_hash if user is not None else _dummy_hash()
+    if check_password_hash(stored, password) and user is not None and user.active:
         return LoginResult(user)
     db.add(LoginFailure(username=username[:80], address=address[:64], at=at))
     db.execute(delete(LoginFailure).where(LoginFailure.at < since))
