@@ -227,3 +227,11 @@ def test_deactivated_person_stays_listed_but_cannot_be_assigned(admin, commander
                              json={"shift_id": shift["id"], "person_id": person["id"]})
     assert refused.status_code == 422
     assert "person_id" in refused.get_json()["error"]["fields"]
+
+
+def test_text_longer_than_its_column_is_a_422_not_a_database_error(admin, commander):
+    long_name = admin.post("/api/v1/people", json=person_body(name="张" * 81))
+    assert long_name.status_code == 422 and "name" in long_name.get_json()["error"]["fields"]
+    long_village = commander.post("/api/v1/posts", json=post_body(village="村" * 81))
+    assert long_village.status_code == 422
+    assert "village" in long_village.get_json()["error"]["fields"]

@@ -356,3 +356,20 @@ def test_cookie_posts_to_the_api_need_the_csrf_header(app, make_user):
     with_token = browser.post("/api/v1/people", json=person_body(), headers={"X-CSRFToken": token})
     assert with_token.status_code == 201, with_token.get_json()
     assert browser.get("/api/v1/people").get_json()["total"] == 1
+
+
+def test_signing_in_returns_to_the_page_asked_for_but_never_to_another_site(client, make_user):
+    username = make_user("commander", "night-commander")
+    asked = client.get("/admin/posts")
+    assert asked.status_code == 302 and "next=" in asked.headers["Location"]
+    page = client.get("/login?next=/admin/posts").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    back = client.post("/login", data={"username": username, "password": PASSWORD,
+                                       "csrf_token": token, "next": "/admin/posts"})
+    assert back.headers["Location"].endswith("/admin/posts")
+    client.post("/logout", data={"csrf_token": token})
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    away = client.post("/login", data={"username": username, "password": PASSWORD,
+                                       "csrf_token": token, "next": "//evil.example/x"})
+    assert "evil.example" not in away.headers["Location"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from datetime import date as date_type
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -16,7 +17,9 @@ from pydantic import (
     field_validator,
 )
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Lengths match the columns they are stored in (a longer value is a 422, never a database error).
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Phone = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\- ]{4,30}$")
@@ -106,7 +109,7 @@ class StaffLinkAnswer(Answer):
 
 
 class PersonBody(Body):
-    name: Text
+    name: ShortText
     phone: Phone
     unit: Text
     kind: PersonKind
@@ -140,7 +143,7 @@ POST_NOT_NULL = ("name", "kind", "lat", "lon", "radius_m", "active")
 class PersonPatch(Body):
     model_config = ConfigDict(json_schema_extra=_documented_not_null(*PERSON_NOT_NULL))
 
-    name: Text | None = None
+    name: ShortText | None = None
     phone: Phone | None = None
     unit: Text | None = None
     kind: PersonKind | None = None
@@ -198,7 +201,7 @@ class PostBody(Body):
     lat: Latitude
     lon: Longitude
     radius_m: float = Field(gt=0, le=10_000)
-    village: Text | None = None
+    village: ShortText | None = None
     risk: int | None = Field(None, ge=1, le=4)
 
 
@@ -210,7 +213,7 @@ class PostPatch(Body):
     lat: Latitude | None = None
     lon: Longitude | None = None
     radius_m: float | None = Field(None, gt=0, le=10_000)
-    village: Text | None = None
+    village: ShortText | None = None
     risk: int | None = Field(None, ge=1, le=4)
     active: bool | None = None
 
@@ -537,7 +540,7 @@ class SnapshotAnswer(Answer):
 
 
 class ReplayQuery(Query):
-    at: AwareDatetime
+    at: Moment
 
 
 class CandidateAnswer(Answer):
@@ -549,6 +552,11 @@ class CandidateAnswer(Answer):
     has_skills: bool
     distance_m: float
     from_where: Literal["last_fix", "home"]
+    from_lat: float | None = None
+    from_lon: float | None = None
+    cost_m: float = Field(description="the assignment engine's cost: distance plus preferences")
+    why: list[str] = Field(description="nearest, least_total, own_village, skills")
+    reason: str = Field(description="why, in words")
 
 
 class CandidatesAnswer(Answer):
@@ -567,6 +575,420 @@ class PostDetailAnswer(Answer):
     checkins: list[dict]
 
 
+class ListedReport(ReportAnswer):
+    person_name: str
+
+
 class ReportsList(Answer):
-    items: list[ReportAnswer]
+    items: list[ListedReport]
     total: int
+
+
+# --- the assignment engine, its proposals and the duty roster ---------------------------------
+
+UnfilledReason = Literal["shift_ended", "shift_exceeds_max_duty", "no_one_with_skills",
+                         "everyone_busy_or_resting", "no_one_within_reach", "not_enough_people"]
+WhyCode = Literal["nearest", "least_total", "own_village", "skills"]
+
+
+class AssignBody(Body):
+    shift_ids: list[Id] | None = Field(
+        None, max_length=10_000, description="the shifts to fill; all open shifts when absent")
+
+
+class AssignedItem(Answer):
+    id: int
+    shift_id: int
+    person_id: int
+    distance_m: float | None
+
+
+class UnfilledItem(Answer):
+    shift_id: int
+    missing: int
+    reason: UnfilledReason
+
+
+class AssignAnswer(Answer):
+    assignments: list[AssignedItem]
+    unfilled: list[UnfilledItem]
+    total_distance_m: float
+
+
+class ProposedItem(Answer):
+    id: None = Field(None, description="a proposal is not saved: no id yet")
+    shift_id: int
+    person_id: int
+    distance_m: float
+    cost_m: float
+    person_name: str
+    person_unit: str
+    person_phone: str
+    person_kind: PersonKind
+    from_where: Literal["last_fix", "home"]
+    from_lat: float
+    from_lon: float
+    hours_before: float
+    post_id: int
+    post_name: str
+    post_village: str | None
+    post_lat: float
+    post_lon: float
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    why: list[WhyCode]
+    reason: str
+
+
+class ProposedShortfall(UnfilledItem):
+    post_name: str
+    reason_text: str
+
+
+class ProposalAnswer(Answer):
+    assignments: list[ProposedItem]
+    unfilled: list[ProposedShortfall]
+    total_distance_m: float
+
+
+class ConfirmRow(Body):
+    shift_id: Id
+    person_id: Id
+    swapped: bool = Field(False, description="the commander put this person in (source manual)")
+
+
+class ConfirmBody(Body):
+    rows: list[ConfirmRow] = Field(min_length=1, max_length=10_000)
+
+
+class OpenShiftsQuery(Query):
+    starts_from: AwareDatetime | None = None
+    starts_until: AwareDatetime | None = None
+    village: str | None = Field(None, max_length=80)
+    kind: PostKind | None = None
+
+
+class OpenShiftAnswer(Answer):
+    id: int
+    post_id: int
+    post_name: str
+    post_kind: PostKind
+    village: str | None
+    lat: float
+    lon: float
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    required: int
+    assigned: int
+    open: int
+    skills: list[str]
+
+
+class OpenShiftsList(Answer):
+    items: list[OpenShiftAnswer]
+    total: int
+
+
+class RosterQuery(Query):
+    date: date_type
+    leader: str | None = Field(None, max_length=40, description="带班领导, printed when given")
+    leader_phone: str | None = Field(None, max_length=32)
+
+
+# --- records: supervision, commendations, performance, exports ----------------------------------
+
+CommendationKind = Literal["commend", "criticize"]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+ExportLang = Literal["zh_CN", "en"]
+
+
+class SpotCheckBody(Body):
+    post_id: Id
+    event_id: Id
+    visited_at: Moment
+    present_person_ids: list[Id] = Field(max_length=500,
+                                         description="the assigned people found at the post")
+    note: LongText = ""
+    unannounced: bool = Field(False, description="an unannounced visit (暗访) rather than open")
+    photo: str | None = Field(None, description="base64 JPEG or PNG, at most 5 MB decoded")
+
+
+class PersonRef(Answer):
+    person_id: int
+    name: str
+    unit: str
+
+
+class SpotCheckAnswer(Answer):
+    id: int
+    event_id: int
+    post_id: int
+    post_name: str
+    inspector: str
+    visited_at: AwareDatetime
+    unannounced: bool
+    present_person_ids: list[int]
+    absent_person_ids: list[int]
+    present: list[PersonRef]
+    absent: list[PersonRef]
+    note: str
+    has_photo: bool
+    photo_url: str | None
+    created_at: AwareDatetime
+
+
+class SpotChecksQuery(Page):
+    post_id: Id | None = None
+
+
+class SpotChecksList(Answer):
+    items: list[SpotCheckAnswer]
+    total: int
+
+
+class OnShiftQuery(Query):
+    at: AwareDatetime | None = Field(None, description="default: now")
+
+
+class OnShiftPerson(PersonRef):
+    phone: str
+    assignment_id: int
+    shift_id: int
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    on_duty: bool = Field(description="on duty by the GPS check-ins")
+
+
+class OnShiftList(Answer):
+    items: list[OnShiftPerson]
+    total: int
+
+
+class DutyPostsQuery(Query):
+    lat: Latitude | None = Field(None, description="with lon: nearest posts first")
+    lon: Longitude | None = None
+
+
+class DutyPost(Answer):
+    id: int
+    name: str
+    kind: PostKind
+    village: str | None
+    lat: float
+    lon: float
+    radius_m: float
+    distance_m: float | None
+    running_shifts: int
+
+
+class DutyPostsList(Answer):
+    items: list[DutyPost]
+    total: int
+
+
+class CommendationBody(Body):
+    person_id: Id
+    event_id: Id
+    kind: CommendationKind
+    reason: Reason
+
+
+class CommendationAnswer(Answer):
+    id: int
+    person_id: int
+    person_name: str
+    unit: str
+    event_id: int
+    kind: CommendationKind
+    reason: str
+    created_by: str
+    created_at: AwareDatetime
+
+
+class CommendationsQuery(Page):
+    person_id: Id | None = None
+    kind: CommendationKind | None = None
+
+
+class CommendationsList(Answer):
+    items: list[CommendationAnswer]
+    total: int
+
+
+class EventCheckinsQuery(Page):
+    flag: CheckInFlag | None = None
+    reviewed: bool | None = None
+    person_id: Id | None = None
+
+
+class Fix(Answer):
+    id: int
+    kind: CheckInKind
+    lat: float
+    lon: float
+    accuracy_m: float
+    taken_at: AwareDatetime
+    within_fence: bool
+
+
+class ReviewItem(CheckInAnswer):
+    lat: float
+    lon: float
+    accuracy_m: float
+    note: str | None
+    review_note: str | None
+    reviewed_at: AwareDatetime | None
+    person: PersonRef
+    post: dict
+    fixes: list[Fix]
+
+
+class EventCheckinsList(Answer):
+    items: list[ReviewItem]
+    total: int
+
+
+class ScoreParts(Answer):
+    base: float
+    absent: float
+    late: float
+    left_early: float
+    spot_check_absences: float
+    rejected_checkins: float
+    commendations: float
+    criticisms: float
+    on_duty_hours: float
+
+
+class ScoreWeights(Answer):
+    base: float
+    absent: float
+    late: float
+    left_early: float
+    spot_check_absence: float
+    rejected_checkin: float
+    commendation: float
+    criticism: float
+    per_hour: float
+    hours_cap: float
+    late_grace_minutes: float
+
+
+class PerformanceItem(Answer):
+    person_id: int
+    name: str
+    unit: str
+    phone: str
+    kind: PersonKind
+    shifts: int
+    attended: int
+    late: int
+    left_early: int
+    absent: int
+    pending: int = Field(description="shifts still running that the person has not reached")
+    on_duty_hours: float
+    spot_check_absences: int
+    rejected_checkins: int = Field(description="check-ins a reviewer rejected (spoof confirmed)")
+    commendations: int
+    criticisms: int
+    score: float
+    score_parts: ScoreParts
+
+
+class PerformanceQuery(Page):
+    unit: str | None = Field(None, max_length=120)
+    q: str | None = Field(None, max_length=80, description="name, phone or unit contains")
+
+
+class PerformanceList(Answer):
+    items: list[PerformanceItem]
+    total: int
+    weights: ScoreWeights
+    as_of: AwareDatetime
+
+
+class Totals(Answer):
+    people: int
+    shifts: int
+    attended: int
+    late: int
+    left_early: int
+    absent: int
+    pending: int
+    on_duty_hours: float
+    spot_check_absences: int
+    rejected_checkins: int
+    commendations: int
+    criticisms: int
+    attendance_rate: float | None
+    punctuality_rate: float | None
+    average_score: float | None
+
+
+class UnitTotals(Totals):
+    unit: str
+
+
+class UnitsList(Answer):
+    items: list[UnitTotals]
+    total: int
+    weights: ScoreWeights
+    as_of: AwareDatetime
+
+
+class TimelinePoint(Answer):
+    at: AwareDatetime
+    on_duty: int
+
+
+class OpenAbsence(PersonRef):
+    assignment_id: int
+    shift_id: int
+    post_id: int
+    post_name: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    reason: Literal["not_arrived", "left"]
+
+
+class Commended(PersonRef):
+    commendations: int
+    criticisms: int
+    score: float
+
+
+class PerformanceSummary(Answer):
+    event: EventAnswer
+    as_of: AwareDatetime
+    totals: Totals
+    weights: ScoreWeights
+    timeline: list[TimelinePoint]
+    top_commended: list[Commended]
+    open_absences: list[OpenAbsence]
+
+
+class PersonHistoryItem(PerformanceItem):
+    event_id: int
+    event_name: str
+    event_starts_at: AwareDatetime
+
+
+class PersonHistory(Answer):
+    items: list[PersonHistoryItem]
+    total: int
+    weights: ScoreWeights
+
+
+class ExportQuery(Query):
+    lang: ExportLang = Field("zh_CN", description="the headers' language")
+
+
+class CsvExportQuery(ExportQuery):
+    table: Literal["people", "units", "checkins", "alerts", "spot_checks", "commendations"] = "people"
+
+
+class SeasonExportQuery(ExportQuery):
+    event_ids: str | None = Field(None, pattern=r"^[0-9]{1,10}(,[0-9]{1,10}){0,99}$",
+                                  description="comma-separated event ids, e.g. 1,2,3")
+    since: date_type | None = Field(None, description="events starting on or after (Beijing)")
+    until: date_type | None = Field(None, description="events starting on or before (Beijing)")

@@ -28,24 +28,33 @@ def index():
     return redirect(home_url(principal.role) if principal else url_for("web_auth.login"))
 
 
+def safe_next(target: str | None) -> str | None:
+    """A page of this site to return to after signing in; anything else (another host) is None."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    next_page = safe_next(request.values.get("next"))
     if request.method == "GET":
-        return render_template("auth/login.html", error=None, username="")
+        return render_template("auth/login.html", error=None, username="", next_page=next_page)
     username = request.form.get("username", "").strip()
     try:
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError:
-        return render_template("auth/login.html", username=username,
+        return render_template("auth/login.html", username=username, next_page=next_page,
                                error=_("The form expired. Please try again.")), 400
     try:
         user = check_password(username, request.form.get("password", ""))
     except ApiError as error:
         message = (_("Too many failed sign-ins. Wait 15 minutes and try again.")
                    if error.status == 429 else _("The username or password is wrong."))
-        return render_template("auth/login.html", username=username, error=message), error.status
+        return render_template("auth/login.html", username=username, error=message,
+                               next_page=next_page), error.status
     sign_in_session(accounts.principal_for_user(user))
-    return redirect(home_url(user.role))
+    return redirect(next_page or home_url(user.role))
 
 
 @bp.post("/logout")
