@@ -157,3 +157,51 @@ def test_sweep_cli(runner, clock, duty):
 
 
 __all__ = ["minutes"]
+
+
+def test_sweeping_while_people_check_in_neither_blocks_nor_loses_a_message(
+        app, clock, commander, client, admin):
+    from live_support import MapClient
+
+    duties = [make_duty(client, admin, commander, phone=f"1370000{i:04d}", post_name=f"塘{i}")
+              for i in range(3)]
+    event_ids = sorted({d.event_id for d in duties})
+    clock.advance(minutes=16)
+    with serve(app) as url:
+        watcher = MapClient(url, commander.token).connect()
+        try:
+            for event_id in event_ids:
+                watcher.subscribe(event_id)
+            errors = []
+
+            def check_ins(duty):
+                try:
+                    for _ in range(4):
+                        assert duty.checkin(kind="presence", taken_at=clock.now()).status_code \
+                            == 201
+                except AssertionError as error:  # reported below, not lost in the thread
+                    errors.append(error)
+
+            def sweeps():
+                for _ in range(4):
+                    sweep(app)
+
+            threads = [threading.Thread(target=check_ins, args=(d,)) for d in duties]
+            threads.append(threading.Thread(target=sweeps))
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            assert not any(thread.is_alive() for thread in threads), "a writer is stuck"
+            assert errors == []
+            seqs = {}
+            while True:
+                try:
+                    _, message = watcher.next(timeout=1)
+                except Exception:  # queue.Empty: everything has arrived
+                    break
+                seqs.setdefault(message["event_id"], []).append(message["seq"])
+            for event_id, numbers in seqs.items():
+                assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), numbers
+        finally:
+            watcher.close()

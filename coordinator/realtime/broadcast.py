@@ -12,6 +12,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from ..models import EventSequence
+from ..services import audit
 
 NAMESPACE = "/live"
 OUTBOX = "live_outbox"
@@ -55,6 +56,9 @@ def queue(db: Session, event_id: int, name: str, payload: dict,
     """Give the message the event's next `seq` (in this transaction); it is sent after commit."""
     held = db.info.setdefault(HELD, {})
     if event_id not in held:
+        # The writers' lock before ours: a transaction holding this event's lock never waits
+        # for one that holds the writers' lock (which would deadlock on PostgreSQL).
+        audit.serialize_writers(db)
         lock = current_app.extensions["broadcaster"].lock_for(event_id)
         lock.acquire()
         held[event_id] = lock

@@ -64,6 +64,15 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def serialize_writers(db: Session) -> None:
+    """Take the chain's lock for this transaction (PostgreSQL; SQLite writers are serial anyway).
+
+    Every transaction that appends to the audit chain or sends a live message takes it first,
+    before any other lock of ours, so that locks are always taken in the same order."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+
+
 def record(
     db: Session,
     actor: Actor,
@@ -83,8 +92,7 @@ def record(
         entity_id = entity.id if entity_id is None else entity_id
         if after is None and action != "delete":
             after = snapshot(entity)
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+    serialize_writers(db)
     last = db.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     entry = AuditEntry(
         at=at,
