@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from . import clock, db, migrate
@@ -88,18 +87,4 @@ def sweep_once() -> None:
                f"raised {len(result.raised)} alerts, resolved {len(result.resolved)}")
 
 
-@click.command("serve")
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
-@with_appcontext
-def serve(host: str, port: int) -> None:
-    """Run the development server with websockets (what `make run` starts)."""
-    from .realtime.sweeper import start_background
-
-    app = current_app._get_current_object()
-    start_background(app)
-    app.extensions["socketio"].run(app, host=host, port=port, allow_unsafe_werkzeug=True,
-                                   use_reloader=False)
-
-
-COMMANDS = (init_db, create_user, demo, verify_audit, db_revision, sweep_once, serve)
+COMMANDS = (init_db, create_user, demo, verify_audit, db_revision, sweep_once)

@@ -86,7 +86,7 @@ def load_config(instance_path: str, environ=None) -> dict:
         "ASSIGN_VILLAGE_PENALTY_M": _number(environ, "ASSIGN_VILLAGE_PENALTY_M", 3_000),
         "ASSIGN_VILLAGE_FACTOR": _number(environ, "ASSIGN_VILLAGE_FACTOR", 0.5),
         "ASSIGN_BURDEN_M_PER_HOUR": _number(environ, "ASSIGN_BURDEN_M_PER_HOUR", 100),
-        "ASSIGN_NEIGHBOURS": int(_number(environ, "ASSIGN_NEIGHBOURS", 8)),
+        "ASSIGN_NEIGHBOURS": int(_number(environ, "ASSIGN_NEIGHBOURS", 4)),
         "ORG_NAME": environ.get("COORDINATOR_ORG_NAME", ""),  # the town on printed duty rosters
         "TILE_URL": environ.get("COORDINATOR_TILE_URL", ""),
         "TILE_ATTRIBUTION": environ.get("COORDINATOR_TILE_ATTRIBUTION", ""),

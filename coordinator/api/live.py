@@ -7,10 +7,11 @@ from sqlalchemy import select
 
 from .. import clock, db
 from ..errors import not_found
-from ..models import FieldReport, Shift
+from ..models import FieldReport, Person, Shift
 from ..presenters import alert_json, event_json, iso, post_json, report_json
 from ..services import alerts, dispatch, events, live, posts
 from ..services.paging import page
+from .assign import why_text
 from .assignments import assignments_json
 from .endpoint import endpoint
 from .field import report_photo_url
@@ -88,7 +89,10 @@ def list_reports(principal, event_id: int, query: Page):
     events.get_event(session, event_id)
     items, total = page(session, select(FieldReport).where(FieldReport.event_id == event_id),
                         FieldReport.id.desc(), query.limit, query.offset)
-    return jsonify({"items": [report_json(r, report_photo_url(r)) for r in items],
+    names = dict(session.execute(select(Person.id, Person.name).where(
+        Person.id.in_({r.person_id for r in items}))).all())
+    return jsonify({"items": [{**report_json(r, report_photo_url(r)),
+                               "person_name": names.get(r.person_id, "")} for r in items],
                     "total": total})
 
 
@@ -96,7 +100,9 @@ def candidates_json(candidates) -> list[dict]:
     return [{"person_id": c.person.id, "name": c.person.name, "unit": c.person.unit,
              "phone": c.person.phone, "skills": list(c.person.skills or []),
              "has_skills": c.has_skills, "distance_m": round(c.distance_m, 1),
-             "from_where": c.from_where} for c in candidates]
+             "from_where": c.from_where, "from_lat": c.lat, "from_lon": c.lon,
+             "cost_m": c.cost_m, "why": c.why, "reason": why_text(c.why, c.from_where)}
+            for c in candidates]
 
 
 @endpoint(bp, "/shifts/<int:shift_id>/candidates", "GET",

@@ -149,7 +149,8 @@ def announce_checkin(db: Session, event_id: int, checkin: CheckIn, person: Perso
                      at: datetime) -> None:
     """The `checkin` message, then the post's status if the check-in changed it."""
     broadcast.queue(db, event_id, "checkin", {
-        "checkin": checkin_json(checkin), "person": {"id": person.id, "name": person.name}})
+        "checkin": {**checkin_json(checkin), "lat": checkin.lat, "lon": checkin.lon},
+        "person": {"id": person.id, "name": person.name}})
     refresh_post_status(db, event_id, checkin.post_id, at)
 
 
@@ -203,12 +204,14 @@ def snapshot(db: Session, event: Event, at: datetime, *, history: bool = False) 
 
 
 def announce_assignment(db: Session, action: str, assignment: Assignment, shift: Shift,
-                        person_name: str, at: datetime) -> None:
-    """`assignment` to the event's map and to the person's own channel, then the post's status."""
+                        person_name: str, at: datetime, refresh: bool = True) -> None:
+    """`assignment` to the event's map and to the person's own channel, then the post's status
+    (a batch refreshes each post once, after its last message: `refresh=False`)."""
     broadcast.queue(db, shift.event_id, "assignment", {
         "action": action, "assignment": assignment_json(assignment, shift, person_name)},
         person_ids=(assignment.person_id,))
-    refresh_post_status(db, shift.event_id, shift.post_id, at)
+    if refresh:
+        refresh_post_status(db, shift.event_id, shift.post_id, at)
 
 
 def announce_report(db: Session, report: FieldReport, person: Person, photo_url: str | None):

@@ -14,8 +14,8 @@ from ..services import accounts
 
 bp = Blueprint("web_auth", __name__)
 
-HOME_BY_ROLE = {"admin": "admin.people", "commander": "admin.events_page",
-                "inspector": "admin.events_page", "staff": "phone.home"}
+HOME_BY_ROLE = {"admin": "admin.people", "commander": "command.index",
+                "inspector": "command.index", "staff": "phone.home"}
 
 
 def home_url(role: str) -> str:

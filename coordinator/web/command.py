@@ -1,0 +1,174 @@
+"""The command-center pages: the open responses, and one response's live map with dispatch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import clock, db
+from ..models import Event
+from ..presenters import iso
+from ..security import current_principal
+from .admin import (
+    NAV,
+    common_strings,
+    event_kinds,
+    levels,
+    local_text,
+    nav_labels,
+    post_kinds,
+    role_names,
+)
+from .pages import page_for
+
+bp = Blueprint("command", __name__, url_prefix="/command")
+
+WATCHERS = ("admin", "commander", "inspector")
+DISPATCHERS = ("admin", "commander")
+
+
+def alert_kinds() -> dict[str, str]:
+    return {"missed_checkin": _("Missed check-in"), "left_post": _("Left the post"),
+            "understaffed": _("Understaffed"), "suspected_spoof": _("Suspected fake location"),
+            "hazard_report": _("Hazard report")}
+
+
+def status_words() -> dict[str, str]:
+    return {"empty": _("Empty"), "under": _("Short-handed"), "full": _("Fully staffed"),
+            "idle": _("No shift now")}
+
+
+def checkin_kinds() -> dict[str, str]:
+    return {"check_in": _("Check-in"), "presence": _("Presence confirmed"),
+            "check_out": _("Check-out")}
+
+
+def checkin_flags() -> dict[str, str]:
+    return {"late": _("Late"), "outside_fence": _("Outside the fence"),
+            "low_accuracy": _("Poor GPS accuracy"), "offline": _("Sent late (offline)"),
+            "suspected_spoof": _("Suspected fake location"), "clock_skew": _("Phone clock wrong")}
+
+
+def report_categories() -> dict[str, str]:
+    return {"flooding": _("Flooding"), "landslide": _("Landslide"), "dam_risk": _("Dam danger"),
+            "road_blocked": _("Road blocked"), "people_trapped": _("People trapped"),
+            "other": _("Other")}
+
+
+def command_strings() -> dict:
+    """Everything the command-center scripts say, in the page's language."""
+    return {
+        **common_strings(),
+        "online": _("Live"),
+        "connecting": _("Connecting…"),
+        "reconnecting": _("Reconnecting…"),
+        "offline": _("Not connected: sign in again"),
+        "post_kinds": post_kinds(),
+        "alert_kinds": alert_kinds(),
+        "statuses": status_words(),
+        "checkin_kinds": checkin_kinds(),
+        "flags": checkin_flags(),
+        "categories": report_categories(),
+        "all_posts": _("All posts"),
+        "all_villages": _("All villages"),
+        "all_kinds": _("All kinds"),
+        "no_village": _("(no village)"),
+        "present_of": _("{present}/{required} on duty"),
+        "no_alerts": _("No open alerts."),
+        "more_alerts": _("…and {count} older alerts"),
+        "ack": _("Acknowledge"),
+        "acked": _("Acknowledged {time}"),
+        "ack_done": _("The alert was acknowledged."),
+        "dispatch": _("Send the nearest free person"),
+        "dispatched": _("{name} was sent to {post}, {distance} away."),
+        "dispatch_none": _("Nobody is free for this shift right now."),
+        "dispatch_ended": _("The shift of this alert has ended."),
+        "no_reports": _("No hazard reports yet."),
+        "no_refusals": _("No staff link was opened on a second phone."),
+        "refusal_line": _("{name}'s link was opened on another phone"),
+        "photo_of": _("Photo of the report: {category}"),
+        "reported_by": _("Reported by {name}"),
+        "km": _("{value} km"),
+        "m": _("{value} m"),
+        "shift_running": _("Running now"),
+        "shift_required": _("needs {required}"),
+        "acknowledged": _("Acknowledged"),
+        "not_acknowledged": _("Not acknowledged"),
+        "on_duty": _("On duty"),
+        "not_on_duty": _("Not on duty"),
+        "last_seen": _("Last fix {time}"),
+        "nobody": _("Nobody is assigned yet."),
+        "remove": _("Remove"),
+        "confirm_remove": _("Take {name} off this shift?"),
+        "removed": _("{name} was taken off the shift."),
+        "assign": _("Assign"),
+        "assigned": _("{name} was assigned."),
+        "search_people": _("Search by name, phone or unit"),
+        "no_people": _("No active person matches."),
+        "conflict_message": _("This person is already on this shift or on another shift at "
+                              "the same time, or the response is closed."),
+        "candidates": _("Nearest free people"),
+        "no_candidates": _("Nobody free was found nearby."),
+        "from_last_fix": _("last position"),
+        "from_home": _("home"),
+        "lacks_skills": _("lacks the skills"),
+        "no_checkins": _("No check-ins yet."),
+        "no_shifts": _("No shifts yet."),
+        "checkins_title": _("Check-in history"),
+        "show_on_map": _("Show on the map"),
+        "distance": _("{distance} from the post"),
+        "handover": _("Handover note: {note}"),
+        "replay_at": _("As of {time}"),
+        "replay_loading": _("Loading the records…"),
+        "play": _("Play"),
+        "pause": _("Pause"),
+        "sound_on": _("Sound: on"),
+        "sound_off": _("Sound: off"),
+        "person_at": _("{name} · {post}"),
+    }
+
+
+def tile_settings() -> dict:
+    config = current_app.config
+    return {"url": config["TILE_URL"], "attribution": config["TILE_ATTRIBUTION"],
+            "coordinates": config["TILE_COORDINATES"]}
+
+
+@bp.context_processor
+def _command_context() -> dict:
+    principal = current_principal()
+    role = principal.role if principal else None
+    labels = nav_labels()
+    nav = [{"url": url_for(endpoint), "label": labels[endpoint],
+            "current": request.endpoint in current}
+           for endpoint, roles, current in NAV if role in roles]
+    return {"nav": nav, "role_name": role_names().get(role, role)}
+
+
+@bp.get("/")
+@page_for(*WATCHERS)
+def index(principal):
+    events = db.session().scalars(
+        select(Event).order_by(Event.closed_at.is_not(None), Event.starts_at.desc())).all()
+    rows = [{"event": e, "starts": local_text(e.starts_at),
+             "closed": local_text(e.closed_at) if e.closed_at else None} for e in events]
+    return render_template("command/index.html", principal=principal, rows=rows,
+                           kinds=event_kinds(), levels=levels(), i18n={})
+
+
+@bp.get("/events/<int:event_id>")
+@page_for(*WATCHERS)
+def event(principal, event_id: int):
+    event = db.session().get(Event, event_id)
+    if event is None:
+        abort(404)
+    return render_template(
+        "command/event.html", principal=principal, event=event,
+        can_dispatch=principal.role in DISPATCHERS and event.closed_at is None,
+        can_see_refusals=principal.role in DISPATCHERS,
+        kind_name=event_kinds().get(event.kind), level_name=levels().get(event.level),
+        i18n=command_strings(), tiles=tile_settings(), post_kinds=post_kinds(),
+        starts_at=iso(event.starts_at), closed_at=iso(event.closed_at),
+        server_now=iso(clock.now()))
+
