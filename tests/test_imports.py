@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 
 import pytest
 from openpyxl import Workbook
@@ -275,6 +276,32 @@ def test_csv_named_xlsx_is_422_not_a_crash(admin):
     assert "file" in response.get_json()["error"]["fields"]
 
 
+def damaged(xlsx: bytes, **replacements) -> bytes:
+    """The workbook with some of its parts replaced (None: left out), as a broken download has."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for part in source.namelist():
+            key = part.rsplit("/", 1)[-1].replace(".", "_")
+            if replacements.get(key, "") is not None:
+                target.writestr(part, replacements.get(key) or source.read(part))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("replacements", [
+    {"workbook_xml": "not xml"}, {"sheet1_xml": "<row"}, {"sheet1_xml": None},
+    {"[Content_Types]_xml": "<"},
+], ids=["workbook", "sheet", "no-sheet", "content-types"])
+def test_damaged_xlsx_is_422(admin, replacements):
+    content = damaged(xlsx_bytes([PEOPLE_EN, ["张伟", "13800000001", "城关镇", "cadre"]]),
+                      **replacements)
+
+    response = upload(admin, "/api/v1/people/import", content, "people.xlsx")
+
+    assert response.status_code == 422
+    assert "file" in response.get_json()["error"]["fields"]
+
+
 def test_no_file_is_422(admin):
     response = admin.post("/api/v1/people/import", data={"other": "x"},
                           content_type="multipart/form-data")
@@ -374,8 +401,13 @@ def test_posts_geojson_bad_features_are_reported_by_position(commander):
     assert "radius_m" in result["errors"][1]["message"]
 
 
-def test_posts_file_that_is_not_geojson_is_422(commander):
-    response = upload(commander, "/api/v1/posts/import", b"[1, 2", "posts.geojson")
+@pytest.mark.parametrize("content", [
+    b"[1, 2", b'"text"', b"[]", b'{"type": "FeatureCollection"}',
+    b'{"type": "FeatureCollection", "features": 5}',
+    b'{"type": "FeatureCollection", "features": {"a": 1}}',
+])
+def test_posts_file_that_is_not_geojson_is_422(commander, content):
+    response = upload(commander, "/api/v1/posts/import", content, "posts.geojson")
 
     assert response.status_code == 422
     assert "file" in response.get_json()["error"]["fields"]

@@ -24,7 +24,7 @@ CONTRACT = {
     "/api/v1/audit/verify": {"get"},
 }
 DATETIME = "2026-07-21T08:00:00+08:00"
-PHONE_LIKE = ("13800000009", "+8613800000009", "x")
+PHONE_LIKE = ("13800000009", "+8613800000009")
 
 
 @pytest.fixture
@@ -65,7 +65,9 @@ def sample(schema: dict, document: dict):
         if schema.get("format") == "uuid":
             return str(uuid.uuid4())
         if "pattern" in schema:
-            return next(v for v in PHONE_LIKE if re.search(schema["pattern"], v))
+            matching = [v for v in PHONE_LIKE if re.search(schema["pattern"], v)]
+            assert matching, f"teach the test a value for the pattern {schema['pattern']}"
+            return matching[0]
         return "测" * max(schema.get("minLength", 1), 1)
     if kind in ("integer", "number"):
         low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
@@ -130,7 +132,8 @@ def caller(client, api_as, admin):
 
 def send(api: Api, method: str, path: str, body: dict, ids: dict | None = None):
     url = re.sub(r"\{(\w+)\}", lambda m: str((ids or {}).get(m.group(1), 1)), path)
-    return api.client.open(url, method=method.upper(), json=body, headers=api._headers(None))
+    headers = {"Authorization": f"Bearer {api.token}"} if api.token else {}
+    return api.client.open(url, method=method.upper(), json=body, headers=headers)
 
 
 def field_errors(response) -> dict:

@@ -1,6 +1,19 @@
 """The JSON API under /api/v1: thin blueprints over the services."""
 
-from . import assignments, audit, auth, events, field, health, live, openapi, people, posts
+from . import (
+    assign,
+    assignments,
+    audit,
+    auth,
+    events,
+    field,
+    health,
+    live,
+    openapi,
+    people,
+    posts,
+    records,
+)
 
 BLUEPRINTS = (
     health.bp,
@@ -10,7 +23,9 @@ BLUEPRINTS = (
     posts.bp,
     events.bp,
     assignments.bp,
+    assign.bp,
     field.bp,
     live.bp,
     audit.bp,
+    records.bp,
 )

@@ -961,6 +961,7 @@ class PerformanceSummary(Answer):
     event: EventAnswer
     as_of: AwareDatetime
     totals: Totals
+    on_duty_now: int = Field(description="people on duty on a running shift now")
     weights: ScoreWeights
     timeline: list[TimelinePoint]
     top_commended: list[Commended]

@@ -1,16 +1,17 @@
-"""Dispatch from the map: who is free and nearest for a shift, and sending them (派人)."""
+"""Dispatch from the map (派人): the best replacement for a shift now, under the engine's rules."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import conflict, validation_error
-from ..models import Alert, Assignment, CheckIn, Person, Post, Shift
-from . import audit, events, geo
+from ..models import Alert, Assignment, Person, Shift
+from . import assignment, audit, events
 
 
 @dataclass
@@ -19,51 +20,30 @@ class Candidate:
     distance_m: float
     from_where: str  # "last_fix" or "home"
     has_skills: bool
+    cost_m: float = 0.0
+    why: list[str] = field(default_factory=list)  # "nearest", "least_total", "own_village", ...
+    lat: float | None = None  # where the distance is measured from
+    lon: float | None = None
 
 
-def last_positions(db: Session, person_ids: list[int]) -> dict[int, tuple[float, float]]:
-    """Each person's latest check-in position."""
-    if not person_ids:
-        return {}
-    latest = (select(CheckIn.person_id, func.max(CheckIn.id).label("id"))
-              .where(CheckIn.person_id.in_(person_ids)).group_by(CheckIn.person_id).subquery())
-    rows = db.execute(select(CheckIn.person_id, CheckIn.lat, CheckIn.lon)
-                      .join(latest, latest.c.id == CheckIn.id)).all()
-    return {row.person_id: (row.lat, row.lon) for row in rows}
-
-
-def busy_people(db: Session, shift: Shift) -> set[int]:
-    """People on this shift or on any shift overlapping it."""
-    return set(db.scalars(
-        select(Assignment.person_id).join(Shift, Shift.id == Assignment.shift_id).where(
-            Assignment.removed_at.is_(None), Shift.starts_at < shift.ends_at,
-            Shift.ends_at > shift.starts_at)))
+def rules() -> assignment.Rules:
+    return assignment.Rules.from_config(current_app.config)
 
 
 def nearest_available(db: Session, shift: Shift, limit: int = 5) -> list[Candidate]:
-    """Free, active people nearest the post (last known fix, else home); skilled ones first."""
-    post = db.get(Post, shift.post_id)
-    busy = busy_people(db, shift)
-    people = [p for p in db.scalars(select(Person).where(Person.active.is_(True)))
-              if p.id not in busy]
-    fixes = last_positions(db, [p.id for p in people])
-    required = set(shift.skills or [])
-    candidates = []
-    for person in people:
-        if person.id in fixes:
-            (lat, lon), where = fixes[person.id], "last_fix"
-        elif person.home_lat is not None and person.home_lon is not None:
-            (lat, lon), where = (person.home_lat, person.home_lon), "home"
-        else:
-            continue
-        candidates.append(Candidate(person, geo.haversine_m(lat, lon, post.lat, post.lon), where,
-                                    required <= set(person.skills or [])))
-    candidates.sort(key=lambda c: (not c.has_skills, c.distance_m))
-    return candidates[:limit]
+    """Who may take one more place on the shift, best first: the assignment engine's hard rules
+    (free, rested, within the 24-hour limit, with the skills, active, within reach) and its cost
+    (distance from the last known position, else home, plus the soft preferences)."""
+    ranked = assignment.rank_for_shift(db, shift, rules(), limit)
+    people = {p.id: p for p in db.scalars(select(Person).where(
+        Person.id.in_([r.person_id for r in ranked])))}
+    return [Candidate(people[r.person_id], r.distance_m, r.from_where, True, r.cost_m, r.why,
+                      r.lat, r.lon) for r in ranked]
 
 
 def dispatch_for_alert(db: Session, actor: audit.Actor, at: datetime, alert: Alert) -> Assignment:
-    """Send the nearest free person to the shift behind a missed check-in or a short post."""
+    """Send the best available person to the shift behind a missed check-in, a person who left or
+    a short post (one more place on the shift, chosen by the engine)."""
     if alert.shift_id is None:
         raise validation_error({"alert_id": "this alert is not about a shift"})
     shift = db.get(Shift, alert.shift_id)
@@ -72,5 +52,7 @@ def dispatch_for_alert(db: Session, actor: audit.Actor, at: datetime, alert: Ale
     best = nearest_available(db, shift, limit=1)
     if not best:
         raise conflict("Nobody is free for this shift right now.")
-    return events.create_assignment(db, actor, at, shift.id, best[0].person.id,
-                                    distance_m=round(best[0].distance_m, 1))
+    created = events.create_assignment(db, actor, at, shift.id, best[0].person.id, source="auto",
+                                       distance_m=best[0].distance_m)
+    assignment.check_rules_held(db, [created], rules())
+    return created

@@ -141,6 +141,60 @@ def create_assignment(db: Session, actor: audit.Actor, at: datetime, shift_id: i
     return assignment
 
 
+def create_assignments(db: Session, actor: audit.Actor, at: datetime,
+                       rows: list[tuple[int, int, str, float | None]]) -> list[Assignment]:
+    """Put many people on shifts at once, `rows` of (shift_id, person_id, source, distance_m):
+    the checks of `create_assignment` in a few queries, one audit entry and one `assignment`
+    message per assignment, and each post's status refreshed once. All or nothing."""
+    if not rows:
+        return []
+    shifts = {s.id: s for s in db.scalars(select(Shift).where(
+        Shift.id.in_({r[0] for r in rows})))}
+    # Locking the people (PostgreSQL) keeps a concurrent request from double-booking them.
+    people = {p.id: p for p in db.scalars(select(Person).where(
+        Person.id.in_({r[1] for r in rows})).order_by(Person.id).with_for_update())}
+    for i, (shift_id, person_id, _, _) in enumerate(rows):
+        problems = {}
+        if shift_id not in shifts:
+            problems[f"{i}.shift_id"] = "no shift has this id"
+        if person_id not in people or not people[person_id].active:
+            problems[f"{i}.person_id"] = "no active person has this id"
+        if problems:
+            raise validation_error(problems)
+    for event in db.scalars(select(Event).where(Event.id.in_({s.event_id for s in shifts.values()}))):
+        _ensure_open(event)
+    windows = [(shifts[r[0]].starts_at, shifts[r[0]].ends_at) for r in rows]
+    held = db.execute(
+        select(Assignment.person_id, Assignment.shift_id, Shift.starts_at, Shift.ends_at)
+        .join(Shift, Shift.id == Assignment.shift_id).join(Event, Event.id == Shift.event_id)
+        .where(Assignment.person_id.in_(people), Assignment.removed_at.is_(None),
+               Event.closed_at.is_(None), Shift.starts_at < max(e for _, e in windows),
+               Shift.ends_at > min(s for s, _ in windows))).all()
+    booked: dict[int, list[tuple[int, datetime, datetime]]] = {}
+    for person_id, shift_id, starts_at, ends_at in held:
+        booked.setdefault(person_id, []).append((shift_id, starts_at, ends_at))
+    for (shift_id, person_id, _, _), (start, end) in zip(rows, windows, strict=True):
+        name = people[person_id].name
+        for other_id, other_start, other_end in booked.get(person_id, []):
+            if other_id == shift_id:
+                raise conflict(f"{name} is already on shift {shift_id}.")
+            if other_start < end and other_end > start:
+                raise conflict(f"{name} is already on an overlapping shift {other_id}.")
+        booked.setdefault(person_id, []).append((shift_id, start, end))
+    created = [Assignment(shift_id=shift_id, person_id=person_id, source=source,
+                          distance_m=distance_m, created_at=at)
+               for shift_id, person_id, source, distance_m in rows]
+    db.add_all(created)
+    db.flush()
+    for assignment in created:
+        audit.record(db, actor, "create", assignment, at=at)
+        live.announce_assignment(db, "created", assignment, shifts[assignment.shift_id],
+                                 people[assignment.person_id].name, at, refresh=False)
+    for event_id, post_id in sorted({(s.event_id, s.post_id) for s in shifts.values()}):
+        live.refresh_post_status(db, event_id, post_id, at)
+    return created
+
+
 def remove_assignment(db: Session, actor: audit.Actor, at: datetime, assignment_id: int) -> Assignment:
     """Take a person off a shift; the row stays for the records."""
     assignment = db.get(Assignment, assignment_id)

@@ -2,8 +2,8 @@
 // catalogue differ only in their fields and columns, which the page modules pass in.
 
 import {
-  T, api, busy, canEdit, clearErrors, debounce, describe, el, fmt, notify, notifyFailure,
-  showFailure, showFieldErrors, upload,
+  T, api, busy, clearErrors, debounce, describe, el, fmt, notify, notifyFailure, showFailure,
+  showFieldErrors, upload,
 } from "./common.js";
 
 const PAGE_SIZE = 20;
@@ -21,7 +21,7 @@ function explainRow(message) {
     const repeat = /^[a-z_]+ (.+) repeats row (\d+)$/.exec(part);
     if (repeat) return fmt(T.repeats_row, { value: repeat[1], row: repeat[2] });
     return part;
-  }).join(" ");
+  }).join(T.reason_separator);
 }
 
 // What the import endpoints say about a whole file, and how the page says it.
@@ -53,7 +53,6 @@ function explainFile(reason) {
 export function catalogue(config) {
   const page = document.getElementById("page");
   const endpoint = page.dataset.api;
-  const editable = canEdit();
   const table = document.getElementById("table");
   const columns = [...table.querySelectorAll("thead th")].map((th) => ({
     key: th.dataset.col, label: th.textContent.trim(),

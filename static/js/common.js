@@ -191,7 +191,7 @@ export function text(form, name) {
 export function number(form, name) {
   const value = text(form, name);
   if (value === null) return null;
-  const parsed = Number(value.replace("，", "."));
+  const parsed = Number(value);
   return Number.isFinite(parsed) ? parsed : value;
 }
 

@@ -172,7 +172,10 @@ async function loadPosts(form) {
     const posts = await everything(`${urls.postsApi}?active=true`);
     select.replaceChildren(el("option", { value: "" }, T.choose_post),
       ...posts.map((post) => el("option", { value: post.id }, post.name)));
-    if (posts.length === 0) notify(T.no_posts, "error");
+    if (posts.length === 0) {
+      notify(T.no_posts, "error");
+      document.getElementById("notice").append(" ", el("a", { href: urls.postsPage }, T.posts_page));
+    }
   } catch (failure) {
     notifyFailure(failure);
   }

@@ -1,0 +1,186 @@
+"""The duty roster (值班表) of an event for one day: posts, shifts, names, units and phones."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Assignment, Event, Person, Post, Shift
+from ..presenters import DISPLAY_ZONE
+
+WEEKDAYS = "一二三四五六日"
+HEADERS = ("点位", "班次", "值班人员", "单位", "联系电话")
+
+
+@dataclass
+class RosterLine:
+    name: str
+    unit: str
+    phone: str
+    missing: int = 0  # a line for places nobody holds yet
+
+
+@dataclass
+class RosterShift:
+    shift_id: int
+    starts_at: datetime
+    ends_at: datetime
+    label: str
+    lines: list[RosterLine] = field(default_factory=list)
+
+
+@dataclass
+class RosterPost:
+    post_id: int
+    name: str
+    village: str | None
+    shifts: list[RosterShift] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(s.lines) for s in self.shifts)
+
+
+@dataclass
+class DutyRoster:
+    title: str
+    event_name: str
+    day: date
+    leader: str | None
+    leader_phone: str | None
+    posts: list[RosterPost]
+
+    @property
+    def day_text(self) -> str:
+        return f"{self.day.year}年{self.day.month}月{self.day.day}日（星期{WEEKDAYS[self.day.weekday()]}）"
+
+
+def shift_label(start: datetime, end: datetime, day: date) -> str:
+    """"08:00—20:00", with 前日/次日 when the shift starts before or ends after the day."""
+    start, end = start.astimezone(DISPLAY_ZONE), end.astimezone(DISPLAY_ZONE)
+
+    def side(moment: datetime) -> str:
+        prefix = {-1: "前日", 0: "", 1: "次日"}.get((moment.date() - day).days,
+                                                   f"{moment.month}月{moment.day}日")
+        return f"{prefix}{moment:%H:%M}"
+
+    return f"{side(start)}—{side(end)}"
+
+
+def duty_roster(db: Session, event: Event, day: date, org_name: str = "",
+                leader: str | None = None, leader_phone: str | None = None) -> DutyRoster:
+    """The shifts of `event` that run on `day` (Beijing time), post by post, with who holds them."""
+    begin = datetime.combine(day, time(0), DISPLAY_ZONE)
+    end = begin + timedelta(days=1)
+    shifts = db.scalars(select(Shift).where(
+        Shift.event_id == event.id, Shift.starts_at < end, Shift.ends_at > begin)
+        .order_by(Shift.starts_at, Shift.id)).all()
+    posts = {p.id: p for p in db.scalars(select(Post).where(
+        Post.id.in_({s.post_id for s in shifts})))}
+    held = db.execute(select(Assignment.shift_id, Person.name, Person.unit, Person.phone)
+                      .join(Person, Person.id == Assignment.person_id)
+                      .where(Assignment.shift_id.in_([s.id for s in shifts]),
+                             Assignment.removed_at.is_(None))
+                      .order_by(Assignment.id)).all()
+    by_shift: dict[int, list[RosterLine]] = {}
+    for shift_id, name, unit, phone in held:
+        by_shift.setdefault(shift_id, []).append(RosterLine(name, unit, phone))
+    rows: dict[int, RosterPost] = {}
+    for shift in shifts:
+        post = posts[shift.post_id]
+        entry = rows.setdefault(post.id, RosterPost(post.id, post.name, post.village))
+        lines = list(by_shift.get(shift.id, []))
+        if len(lines) < shift.required:
+            lines.append(RosterLine("", "", "", missing=shift.required - len(lines)))
+        entry.shifts.append(RosterShift(shift.id, shift.starts_at, shift.ends_at,
+                                        shift_label(shift.starts_at, shift.ends_at, day), lines))
+    ordered = sorted(rows.values(), key=lambda p: (p.village or "", p.name))
+    return DutyRoster(f"{org_name}防汛防台值班表", event.name, day, leader or None,
+                      leader_phone or None, ordered)
+
+
+def _width(text: str) -> int:
+    """Display width in Excel columns: a Chinese character takes about two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def roster_xlsx(roster: DutyRoster) -> bytes:
+    """The roster as an A4 workbook laid out like a government duty table (Chinese headers)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"值班表{roster.day:%m%d}"
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    columns = len(HEADERS)
+    last = get_column_letter(columns)
+
+    def banner(row: int, text: str, size: int, bold: bool = False, align: str = "center") -> None:
+        sheet.merge_cells(f"A{row}:{last}{row}")
+        cell = sheet.cell(row=row, column=1, value=text)
+        cell.font = Font(name="宋体", size=size, bold=bold)
+        cell.alignment = Alignment(horizontal=align, vertical="center")
+
+    banner(1, roster.title, 18, bold=True)
+    sheet.row_dimensions[1].height = 32
+    banner(2, f"{roster.event_name}　　{roster.day_text}", 11)
+    row = 3
+    if roster.leader:
+        phone = f"　　联系电话：{roster.leader_phone}" if roster.leader_phone else ""
+        banner(row, f"带班领导：{roster.leader}{phone}", 11, align="left")
+        row += 1
+    header_row = row
+    for column, text in enumerate(HEADERS, start=1):
+        cell = sheet.cell(row=row, column=column, value=text)
+        cell.font = Font(name="黑体", size=11, bold=True)
+        cell.alignment = centre
+        cell.border = border
+        cell.fill = PatternFill("solid", fgColor="D9D9D9")
+    widths = [_width(h) for h in HEADERS]
+    row += 1
+    for post in roster.posts:
+        post_first = row
+        for shift in post.shifts:
+            shift_first = row
+            for line in shift.lines:
+                name = f"（缺{line.missing}人）" if line.missing else line.name
+                values = (post.name, shift.label, name, line.unit, line.phone)
+                for column, value in enumerate(values, start=1):
+                    cell = sheet.cell(row=row, column=column, value=value)
+                    cell.alignment = centre
+                    cell.border = border
+                    cell.font = Font(name="宋体", size=11, color="C00000" if line.missing else None)
+                    widths[column - 1] = max(widths[column - 1], _width(value))
+                row += 1
+            if row - shift_first > 1:
+                sheet.merge_cells(start_row=shift_first, start_column=2, end_row=row - 1,
+                                  end_column=2)
+        if row - post_first > 1:
+            sheet.merge_cells(start_row=post_first, start_column=1, end_row=row - 1, end_column=1)
+    if not roster.posts:
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+        sheet.cell(row=row, column=1, value="当日无值班安排").alignment = centre
+        row += 1
+    row += 1
+    banner(row, "制表人：　　　　　　审核人：　　　　　　（盖章）", 11, align="left")
+    banner(row + 1, "制表日期：　　　　年　　月　　日", 11, align="right")
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 4, 10), 48)
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
