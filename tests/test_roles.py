@@ -159,6 +159,15 @@ class World:
 
 
     @cached_property
+    def spot_check_id(self) -> int:
+        """A spot check with a photo at the post, by an inspector account of its own."""
+        username = self.make_user("inspector", "spot-inspector")
+        token = self.client.post("/api/v1/auth/login", json={
+            "username": username, "password": PASSWORD}).get_json()["token"]
+        return created(Api(self.client, token).post("/api/v1/spot-checks", json={
+            **spot_check_body(self), "photo": PNG}))
+
+    @cached_property
     def missed_checkin_alert_id(self) -> int:
         """The sweeper's alert when the staff member has not checked in by shift start + grace."""
         self.staff_assignment_id  # noqa: B018
@@ -183,6 +192,12 @@ def upload(name: str, text: str) -> dict:
 def shift_json(w: World) -> dict:
     return {"post_id": w.post_id, "starts_at": "2026-07-21T20:00:00+08:00",
             "ends_at": "2026-07-22T08:00:00+08:00", "required": 1}
+
+
+def spot_check_body(w: World) -> dict:
+    w.shift_id  # noqa: B018 (a spot check is at a post with a shift in the response)
+    return {"post_id": w.post_id, "event_id": w.event_id,
+            "visited_at": "2026-07-21T08:00:00+08:00", "present_person_ids": [], "note": "暗访"}
 
 
 # (method, rule) → (who may call it, the request: path and keyword arguments for the client)
@@ -265,6 +280,51 @@ EXPECTED = {
         f"/api/v1/shifts/{w.shift_id}/candidates", {})),
     ("POST", "/api/v1/alerts/<int:alert_id>/dispatch"): (COMMAND, lambda w: (
         f"/api/v1/alerts/{w.missed_checkin_alert_id}/dispatch", {})),
+    # The assignment engine is the command center's; the duty roster is read by all three.
+    ("POST", "/api/v1/events/<int:event_id>/assign"): (COMMAND, lambda w: (
+        f"/api/v1/events/{w.event_id}/assign", {"json": {"shift_ids": [w.shift_id]}})),
+    ("POST", "/api/v1/events/<int:event_id>/assign/proposal"): (COMMAND, lambda w: (
+        f"/api/v1/events/{w.event_id}/assign/proposal", {"json": {}})),
+    ("POST", "/api/v1/events/<int:event_id>/assign/confirm"): (COMMAND, lambda w: (
+        f"/api/v1/events/{w.event_id}/assign/confirm",
+        {"json": {"rows": [{"shift_id": w.shift_id, "person_id": w.person_id}]}})),
+    ("GET", "/api/v1/events/<int:event_id>/assign/shifts"): (COMMAND, lambda w: (
+        f"/api/v1/events/{w.event_id}/assign/shifts", {})),
+    ("GET", "/api/v1/events/<int:event_id>/roster.xlsx"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/roster.xlsx", {"query_string": {"date": "2026-07-21"}})),
+    # Duty records: supervision records spot checks, the command center commends and criticises;
+    # the records and their exports are read by the three offices.
+    ("POST", "/api/v1/spot-checks"): (INSPECTOR, lambda w: (
+        "/api/v1/spot-checks", {"json": spot_check_body(w)})),
+    ("GET", "/api/v1/events/<int:event_id>/spot-checks"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/spot-checks", {})),
+    ("GET", "/api/v1/spot-checks/<int:spot_check_id>/photo"): (READERS, lambda w: (
+        f"/api/v1/spot-checks/{w.spot_check_id}/photo", {})),
+    ("GET", "/api/v1/events/<int:event_id>/duty-posts"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/duty-posts", {})),
+    ("GET", "/api/v1/events/<int:event_id>/posts/<int:post_id>/on-shift"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/posts/{w.post_id}/on-shift", {})),
+    ("POST", "/api/v1/commendations"): (frozenset({"commander"}), lambda w: (
+        "/api/v1/commendations", {"json": {"person_id": w.person_id, "event_id": w.event_id,
+                                           "kind": "commend", "reason": "坚守岗位"}})),
+    ("GET", "/api/v1/events/<int:event_id>/commendations"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/commendations", {})),
+    ("GET", "/api/v1/events/<int:event_id>/checkins"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/checkins", {"query_string": {"flag": "suspected_spoof"}})),
+    ("GET", "/api/v1/events/<int:event_id>/performance"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/performance", {})),
+    ("GET", "/api/v1/events/<int:event_id>/performance/units"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/performance/units", {})),
+    ("GET", "/api/v1/events/<int:event_id>/performance/summary"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/performance/summary", {})),
+    ("GET", "/api/v1/people/<int:person_id>/performance"): (READERS, lambda w: (
+        f"/api/v1/people/{w.person_id}/performance", {})),
+    ("GET", "/api/v1/events/<int:event_id>/export.xlsx"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/export.xlsx", {})),
+    ("GET", "/api/v1/events/<int:event_id>/export.csv"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/export.csv", {"query_string": {"table": "checkins"}})),
+    ("GET", "/api/v1/exports/season.xlsx"): (READERS, lambda w: (
+        "/api/v1/exports/season.xlsx", {"query_string": {"event_ids": str(w.event_id)}})),
     # The audit log is the administrator's.
     ("GET", "/api/v1/audit/verify"): (ADMIN, lambda w: ("/api/v1/audit/verify", {})),
     ("GET", "/api/v1/audit"): (ADMIN, lambda w: ("/api/v1/audit", {})),

@@ -21,7 +21,9 @@ POST_EDITORS = ("admin", "commander")
 EVENT_EDITORS = ("admin", "commander")
 
 # Each entry: the page's endpoint, who may open it, and the endpoints that mark it as current.
+# The command-center pages (coordinator/web/command.py) build their menu from this list too.
 NAV = (
+    ("command.index", READERS, ("command.index", "command.event")),
     ("admin.events_page", READERS, ("admin.events_page", "admin.event")),
     ("admin.posts", READERS, ("admin.posts",)),
     ("admin.people", READERS, ("admin.people",)),
@@ -29,8 +31,8 @@ NAV = (
 
 
 def nav_labels() -> dict[str, str]:
-    return {"admin.events_page": _("Responses"), "admin.posts": _("Posts"),
-            "admin.people": _("People")}
+    return {"command.index": _("Command screen"), "admin.events_page": _("Responses"),
+            "admin.posts": _("Posts"), "admin.people": _("People")}
 
 
 def role_names() -> dict[str, str]:
@@ -70,7 +72,6 @@ def common_strings() -> dict[str, str]:
     """What every admin page's script may say: progress, paging and the API's error codes."""
     return {
         "loading": _("Loading…"),
-        "saving": _("Saving…"),
         "empty": _("Nothing here yet."),
         "no_match": _("Nothing matches the search."),
         "page_info": _("{first}–{last} of {total}"),
@@ -109,6 +110,7 @@ def import_strings() -> dict[str, str]:
         "file_error": _("The file cannot be imported: {reason}"),
         "file_columns": _("the first row lacks the columns {columns}."),
         "list_separator": _(", "),
+        "reason_separator": _("; "),
         "file_empty": _("the file is empty."),
         "file_type": _("choose a file of the type {types}."),
         "file_xlsx": _("it is not a readable Excel workbook (.xlsx)."),
@@ -122,7 +124,6 @@ def people_strings() -> dict:
     return {
         **common_strings(),
         **import_strings(),
-        "form_add": _("Add a person"),
         "form_edit": _("Edit {name}"),
         "created": _("{name} was added."),
         "updated": _("{name} was saved."),
@@ -152,7 +153,6 @@ def post_strings() -> dict:
     return {
         **common_strings(),
         **import_strings(),
-        "form_add": _("Add a post"),
         "form_edit": _("Edit {name}"),
         "created": _("{name} was added."),
         "updated": _("{name} was saved."),
@@ -215,6 +215,7 @@ def event_strings() -> dict:
         "nobody": _("Nobody is assigned yet."),
         "no_shifts": _("No shifts yet."),
         "no_posts": _("There are no active posts. Add posts first."),
+        "posts_page": _("Go to the posts"),
         "choose_post": _("Choose a post"),
         "shift_added": _("The shift at {post} was added."),
         "remove": _("Remove"),
@@ -222,8 +223,6 @@ def event_strings() -> dict:
         "removed": _("{name} was taken off the shift."),
         "assign": _("Assign"),
         "assigned": _("{name} was assigned."),
-        "search_people": _("Search by name, phone or unit"),
-        "add_person": _("Add a person to this shift"),
         "no_people": _("No active person matches."),
         "conflict_message": _("This person is already on this shift or on another shift at "
                               "the same time, or the response is closed."),
