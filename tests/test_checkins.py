@@ -141,8 +141,8 @@ def test_invalid_fields_are_refused_and_nothing_is_stored(app, duty, change, fie
 
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
 def test_non_finite_numbers_are_refused(app, duty, number):
-    raw = ('{"client_id": "%s", "kind": "check_in", "lat": %s, "lon": 119.95, '
-           '"accuracy_m": 10, "taken_at": "2026-07-21T08:00:00+08:00"}' % (uuid.uuid4(), number))
+    raw = (f'{{"client_id": "{uuid.uuid4()}", "kind": "check_in", "lat": {number}, '
+           '"lon": 119.95, "accuracy_m": 10, "taken_at": "2026-07-21T08:00:00+08:00"}')
     answer = duty.staff.client.post("/api/v1/checkins", data=raw, content_type="application/json",
                                     headers={"Authorization": f"Bearer {duty.staff.token}"})
     assert answer.status_code == 422 and "lat" in answer.get_json()["error"]["fields"]

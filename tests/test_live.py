@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 import uuid
 
@@ -119,7 +120,7 @@ def test_a_second_check_in_that_changes_nothing_sends_no_post_status(map_client,
     duty.checkin(kind="presence")
     name, message = map_client.next()
     assert name == "checkin"
-    with pytest.raises(Exception):  # queue.Empty: no post_status follows
+    with pytest.raises(queue.Empty):  # no post_status follows
         map_client.next(timeout=0.5)
 
 

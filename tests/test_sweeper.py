@@ -201,7 +201,7 @@ def test_sweeping_while_people_check_in_neither_blocks_nor_loses_a_message(
                 except Exception:  # queue.Empty: everything has arrived
                     break
                 seqs.setdefault(message["event_id"], []).append(message["seq"])
-            for event_id, numbers in seqs.items():
+            for numbers in seqs.values():
                 assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), numbers
         finally:
             watcher.close()
