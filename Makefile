@@ -49,6 +49,7 @@ run: setup
 	$(FLASK) demo --if-empty
 	@echo ""
 	@echo "  Duty coordinator: http://$(HOST):$(PORT)/        (sign in)"
+	@echo "  Command center:   http://$(HOST):$(PORT)/command/"
 	@echo "  API contract:     http://$(HOST):$(PORT)/api/v1/openapi.json"
 	@echo ""
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py -b $(HOST):$(PORT) wsgi:app
