@@ -250,8 +250,8 @@ def local_text(moment: datetime) -> str:
     return moment.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M")
 
 
-@bp.context_processor
-def _admin_context() -> dict:
+def navigation_context() -> dict:
+    """The main menu for the signed-in role, and the role's name: every page blueprint uses it."""
     principal = current_principal()
     role = principal.role if principal else None
     labels = nav_labels()
@@ -259,6 +259,9 @@ def _admin_context() -> dict:
             "current": request.endpoint in current}
            for endpoint, roles, current in NAV if role in roles]
     return {"nav": nav, "role_name": role_names().get(role, role)}
+
+
+bp.context_processor(navigation_context)
 
 
 @bp.get("/people")

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock, db
 from ..models import Event
 from ..presenters import iso
-from ..security import current_principal
 from .admin import (
-    NAV,
     common_strings,
     event_kinds,
     levels,
     local_text,
-    nav_labels,
+    navigation_context,
     post_kinds,
-    role_names,
 )
 from .pages import page_for
 
@@ -135,15 +132,7 @@ def tile_settings() -> dict:
             "coordinates": config["TILE_COORDINATES"]}
 
 
-@bp.context_processor
-def _command_context() -> dict:
-    principal = current_principal()
-    role = principal.role if principal else None
-    labels = nav_labels()
-    nav = [{"url": url_for(endpoint), "label": labels[endpoint],
-            "current": request.endpoint in current}
-           for endpoint, roles, current in NAV if role in roles]
-    return {"nav": nav, "role_name": role_names().get(role, role)}
+bp.context_processor(navigation_context)
 
 
 @bp.get("/")

@@ -11,9 +11,8 @@ from flask_babel import gettext as _
 from .. import clock, db
 from ..models import Event
 from ..presenters import DISPLAY_ZONE
-from ..security import current_principal
 from ..services import roster
-from .admin import NAV, common_strings, levels, nav_labels, post_kinds, role_names
+from .admin import common_strings, levels, navigation_context, post_kinds
 from .pages import page_for
 
 bp = Blueprint("dispatch", __name__)
@@ -59,15 +58,7 @@ def dispatch_strings() -> dict:
     }
 
 
-@bp.context_processor
-def _dispatch_context() -> dict:
-    principal = current_principal()
-    role = principal.role if principal else None
-    labels = nav_labels()
-    nav = [{"url": url_for(endpoint), "label": labels[endpoint],
-            "current": request.endpoint in current}
-           for endpoint, roles, current in NAV if role in roles]
-    return {"nav": nav, "role_name": role_names().get(role, role)}
+bp.context_processor(navigation_context)
 
 
 def _event(event_id: int) -> Event:

@@ -11,7 +11,13 @@ from .. import db
 from ..models import Event, Person
 from ..presenters import DISPLAY_ZONE
 from ..security import current_principal
-from .admin import NAV, common_strings, event_kinds, levels, nav_labels, person_kinds, role_names
+from .admin import (
+    common_strings,
+    event_kinds,
+    levels,
+    navigation_context,
+    person_kinds,
+)
 from .command import tile_settings
 from .pages import page_for
 
@@ -53,14 +59,7 @@ def _records_menu() -> dict:
     return {"records_nav": records_nav}
 
 
-@bp.context_processor
-def _records_context() -> dict:
-    principal = current_principal()
-    role = principal.role if principal else None
-    labels = nav_labels()
-    nav = [{"url": url_for(endpoint), "label": labels[endpoint], "current": False}
-           for endpoint, roles, _current in NAV if role in roles]
-    return {"nav": nav, "role_name": role_names().get(role, role)}
+bp.context_processor(navigation_context)
 
 
 def score_words() -> dict[str, str]:

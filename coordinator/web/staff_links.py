@@ -18,11 +18,11 @@ from ..api.auth import staff_link_url
 from ..models import Assignment, Event, Person, Shift
 from ..presenters import DISPLAY_ZONE
 from ..services import accounts
-from .admin import _admin_context
+from .admin import navigation_context
 from .pages import page_for
 
 bp = Blueprint("staff_links", __name__, url_prefix="/admin/staff-links")
-bp.context_processor(_admin_context)
+bp.context_processor(navigation_context)
 
 PRINTERS = ("admin", "commander")  # the roles that may make staff links (API.md)
 MAX_CARDS = 300
