@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -192,12 +190,3 @@ def event_body(**overrides) -> dict:
             "starts_at": "2026-07-21T08:00:00+08:00"}
     body.update(overrides)
     return body
-
-
-@pytest.fixture
-def tmp_file(tmp_path) -> Path:
-    return tmp_path / "upload"
-
-
-__all__ = ["Api", "START", "PASSWORD", "person_body", "post_body", "event_body", "skip_or_fail",
-           "tempfile"]

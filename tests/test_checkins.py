@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 import uuid
 
 import pytest
-from conftest import START, Api
-from field_support import make_duty, minutes, staff_api
+from conftest import START
+from field_support import make_duty, minutes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -280,10 +279,6 @@ def test_inspector_reviews_a_check_in(api_as, duty):
                           json={"verdict": "confirmed"}).status_code == 404
 
 
-settings.register_profile("fence", deadline=None, max_examples=60,
-                          suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
 @settings(deadline=None, max_examples=40,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(metres=st.floats(min_value=0, max_value=400), accuracy=st.floats(min_value=0, max_value=200),
@@ -312,6 +307,3 @@ def post_raw(duty, change: dict):
 def audit_count(app) -> int:
     with app.app_context():
         return db.session().scalar(select(func.count()).select_from(AuditEntry))
-
-
-__all__ = ["Api", "json", "staff_api"]

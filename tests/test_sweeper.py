@@ -6,7 +6,7 @@ import threading
 
 import pytest
 from conftest import TEST_SECRET
-from field_support import make_duty, minutes
+from field_support import make_duty
 from live_server import serve
 from live_support import MapClient
 
@@ -155,8 +155,6 @@ def test_sweep_cli(runner, clock, duty):
     result = runner.invoke(args=["sweep"])
     assert result.exit_code == 0 and "raised 2 alerts" in result.output
 
-
-__all__ = ["minutes"]
 
 
 def test_sweeping_while_people_check_in_neither_blocks_nor_loses_a_message(
