@@ -35,7 +35,6 @@ def bench_env(database_url: str, **extra) -> dict:
     env.update({
         "COORDINATOR_DATABASE_URL": database_url,
         "COORDINATOR_SECRET_KEY": BENCH_SECRET,
-        "GUNICORN_ACCESS_LOG": "/dev/null",
         "GUNICORN_LOG_LEVEL": "warning",
     })
     env.update(extra)
