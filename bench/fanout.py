@@ -1,20 +1,24 @@
 """Fan-out of live messages: N map clients on one event while check-ins are posted over HTTP.
 
-    .venv/bin/python bench/fanout.py [--rate 20] [--seconds 15] [--burst 1000]
+    .venv/bin/python bench/fanout.py [--rate 20] [--seconds 15] [--burst 1000] [--deflate]
 
 Starts gunicorn as deployed (deploy/gunicorn.conf.py) over a scratch SQLite database, then for
-N = 50 and N = 200 starts the map clients (python-socketio, one thread each) in a separate
-process, subscribes them to the event, posts check-ins at a steady rate, then a burst. Latency is
-measured from the check-in's `received_at` (the server's clock when the request arrived, so it
-includes the request's own processing up to the commit: an upper bound on commit-to-receipt) to
-receipt by each client. The burst figure is the time from the first burst request until every
-client has received every burst check-in.
+N = 50 and N = 200 starts the map clients (python-socketio's asyncio client over websocket, which
+needs aiohttp; 100 clients per process, in processes apart from the poster), subscribes them to
+the event, posts check-ins over HTTP at a steady rate, then a burst. Latency is measured from the
+check-in's `received_at` (the server's clock when the request arrived, so it includes the
+request's own processing up to the commit: an upper bound on commit-to-receipt) to receipt by
+each client. The burst figure is the time from the first burst request until every client has
+received every burst check-in. `--deflate` offers permessage-deflate as browsers do, so the
+server compresses every frame for every client.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -31,68 +35,78 @@ import requests  # noqa: E402
 from bench.checkins import prepare  # noqa: E402
 from bench.common import BENCH_SECRET, deployed_server, scratch_database  # noqa: E402
 
+CLIENTS_PER_PROCESS = 100
+CONNECTING_AT_ONCE = 20
+
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
 
 
-def clients_main(url: str, token: str, event_id: int, count: int, expected: list[int]) -> None:
-    """Child process: `count` clients; for each phase, wait until every client has its check-ins."""
+async def subscribed_client(url: str, token: str, event_id: int, received: list, deflate: bool):
+    """One map client subscribed to the event; each check-in's receipt time goes to `received`."""
     import socketio
 
-    lock = threading.Lock()
+    client = socketio.AsyncClient(
+        reconnection=False, websocket_extra_options={"compress": 15} if deflate else {})
+
+    @client.on("checkin", namespace="/live")
+    def on_checkin(data):
+        received.append((time.time(), data["checkin"]["received_at"]))
+
+    await client.connect(url, namespaces=["/live"], auth={"token": token},
+                         transports=["websocket"], wait_timeout=10)
+    ack = await client.call("subscribe", {"event_id": event_id}, namespace="/live", timeout=10)
+    assert ack["ok"], ack
+    return client
+
+
+async def watch(url: str, token: str, event_id: int, count: int, expected: list[int],
+                deflate: bool) -> None:
+    """Child process: `count` clients; for each phase, wait until every client has its check-ins,
+    then print that phase's latencies (ms) and last receipt as one JSON line."""
     received: list[list[tuple[float, str]]] = [[] for _ in range(count)]
-    clients = []
-    for index in range(count):
-        client = socketio.Client(reconnection=False)
+    gate = asyncio.Semaphore(CONNECTING_AT_ONCE)
 
-        def on_checkin(data, index=index):
-            now = time.time()
-            with lock:
-                received[index].append((now, data["checkin"]["received_at"]))
+    async def start(index: int):
+        async with gate:
+            return await subscribed_client(url, token, event_id, received[index], deflate)
 
-        client.on("checkin", on_checkin, namespace="/live")
-        client.connect(url, namespaces=["/live"], auth={"token": token},
-                       transports=["websocket"], wait_timeout=10)
-        ack = client.call("subscribe", {"event_id": event_id}, namespace="/live", timeout=10)
-        assert ack["ok"], ack
-        clients.append(client)
+    clients = await asyncio.gather(*(start(index) for index in range(count)))
     print("ready", flush=True)
     done = 0
     for phase, number in enumerate(expected):
         done += number
         deadline = time.time() + 120
-        while time.time() < deadline:
-            with lock:
-                if all(len(r) >= done for r in received):
-                    break
-            time.sleep(0.01)
-        with lock:
-            rows = [r[done - number:done] for r in received]
+        while time.time() < deadline and any(len(r) < done for r in received):
+            await asyncio.sleep(0.01)
+        rows = [r[done - number:done] for r in received]
         latencies = [(at - datetime.fromisoformat(sent).timestamp()) * 1000
                      for client_rows in rows for at, sent in client_rows]
         last = max((client_rows[-1][0] for client_rows in rows if client_rows), default=0)
         complete = all(len(client_rows) == number for client_rows in rows)
         print(json.dumps({"phase": phase, "latencies": [round(x, 2) for x in latencies],
                           "last_receipt": last, "complete": complete}), flush=True)
-    for client in clients:
-        client.disconnect()
+    await asyncio.gather(*(client.disconnect() for client in clients))
 
 
 class Poster:
-    """Posts check-ins over HTTP from the prepared staff, each a new client_id."""
+    """Posts check-ins over HTTP from the prepared staff, each a new client_id, one keep-alive
+    connection per thread."""
 
     def __init__(self, url: str, rows):
         self.url, self.rows, self.next = url, rows, 0
-        self.session = requests.Session()
         self.lock = threading.Lock()
+        self.local = threading.local()
 
     def post(self) -> None:
         with self.lock:
             token, lat, lon = self.rows[self.next % len(self.rows)]
             self.next += 1
-        response = requests.post(f"{self.url}/api/v1/checkins", timeout=30, json={
+        if not hasattr(self.local, "session"):
+            self.local.session = requests.Session()
+        response = self.local.session.post(f"{self.url}/api/v1/checkins", timeout=30, json={
             "client_id": str(uuid.uuid4()), "kind": "presence", "lat": lat + self.next * 1e-9,
             "lon": lon, "accuracy_m": 8, "taken_at": datetime.now(UTC).isoformat()},
             headers={"Authorization": f"Bearer {token}"})
@@ -101,7 +115,7 @@ class Poster:
     def steady(self, rate: float, seconds: float) -> int:
         count = int(rate * seconds)
         start = time.time()
-        with ThreadPoolExecutor(8) as pool:
+        with ThreadPoolExecutor(4) as pool:
             for index in range(count):
                 pause = start + index / rate - time.time()
                 if pause > 0:
@@ -111,7 +125,7 @@ class Poster:
 
     def burst(self, count: int) -> float:
         start = time.time()
-        with ThreadPoolExecutor(16) as pool:
+        with ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda _: self.post(), range(count)))
         return start
 
@@ -133,21 +147,18 @@ def commander_token(database_url: str) -> tuple[str, int]:
     return token, 1
 
 
-CLIENTS_PER_PROCESS = 50
-
-
 def run(url: str, rows, token: str, event_id: int, clients: int, rate: float, seconds: float,
-        burst: int) -> dict:
-    """One measurement; the clients are spread over processes of 50 (one Python process cannot
-    parse hundreds of websocket streams quickly enough to measure the server rather than itself)."""
+        burst: int, deflate: bool) -> dict:
+    """One measurement; the clients are spread over processes of 100 so that parsing their
+    websocket streams stays well below one core per process."""
     steady_count = int(rate * seconds)
     children = []
     for first in range(0, clients, CLIENTS_PER_PROCESS):
         count = min(CLIENTS_PER_PROCESS, clients - first)
         children.append(subprocess.Popen(
             [sys.executable, __file__, "--clients", str(count), "--url", url, "--token", token,
-             "--event", str(event_id), "--expect", f"{steady_count},{burst}"],
-            stdout=subprocess.PIPE, text=True))
+             "--event", str(event_id), "--expect", f"{steady_count},{burst}"]
+            + ["--deflate"] * deflate, stdout=subprocess.PIPE, text=True))
     for child in children:
         assert child.stdout.readline().strip() == "ready"
     poster = Poster(url, rows)
@@ -170,26 +181,35 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--burst", type=int, default=1000)
+    parser.add_argument("--deflate", action="store_true")
+    parser.add_argument("--sizes", default="50,200", help="client counts, comma-separated")
     parser.add_argument("--clients", type=int)
     parser.add_argument("--url")
     parser.add_argument("--token")
     parser.add_argument("--event", type=int)
     parser.add_argument("--expect")
     args = parser.parse_args()
-    if args.url:  # the child process holding the map clients
-        clients_main(args.url, args.token, args.event, args.clients,
-                     [int(n) for n in args.expect.split(",")])
+    if args.url:  # a child process holding map clients
+        asyncio.run(watch(args.url, args.token, args.event, args.clients,
+                          [int(n) for n in args.expect.split(",")], args.deflate))
         return
+    try:
+        import aiohttp  # noqa: F401  (python-socketio's asyncio client needs it for websocket)
+    except ImportError:
+        sys.exit("aiohttp is missing: .venv/bin/pip install aiohttp, then run again")
     database_url, folder = scratch_database()
-    rows = prepare(database_url, 400)
-    token, event_id = commander_token(database_url)
-    results = []
-    with deployed_server(database_url) as url:
-        for clients in (50, 200):
-            results.append(run(url, rows, token, event_id, clients, args.rate, args.seconds,
-                               args.burst))
+    try:
+        rows = prepare(database_url, 400)
+        token, event_id = commander_token(database_url)
+        results = []
+        with deployed_server(database_url) as url:
+            for clients in (int(n) for n in args.sizes.split(",")):
+                results.append(run(url, rows, token, event_id, clients, args.rate, args.seconds,
+                                   args.burst, args.deflate))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     print(f"{'clients':>8}{'p50 ms':>10}{'p99 ms':>10}{'burst s':>10}  (steady {args.rate}/s; "
-          f"burst of {args.burst})")
+          f"burst of {args.burst}{'; permessage-deflate' if args.deflate else ''})")
     for r in results:
         print(f"{r['clients']:>8}{r['steady_p50_ms']:>10}{r['steady_p99_ms']:>10}"
               f"{r['burst_s']:>10}  complete={r['steady_complete'] and r['burst_complete']}")

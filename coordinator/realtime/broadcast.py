@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from flask import current_app, has_app_context
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import EventSequence
@@ -17,6 +17,9 @@ from ..services import audit
 NAMESPACE = "/live"
 OUTBOX = "live_outbox"
 HELD = "live_locks"
+SEQUENCES = EventSequence.__table__
+NEXT_SEQ = (update(SEQUENCES).where(SEQUENCES.c.event_id == bindparam("event"))
+            .values(seq=SEQUENCES.c.seq + 1).returning(SEQUENCES.c.seq))
 
 
 def event_room(event_id: int) -> str:
@@ -62,10 +65,10 @@ def queue(db: Session, event_id: int, name: str, payload: dict,
         lock = current_app.extensions["broadcaster"].lock_for(event_id)
         lock.acquire()
         held[event_id] = lock
-    seq = db.execute(update(EventSequence).where(EventSequence.event_id == event_id)
-                     .values(seq=EventSequence.seq + 1).returning(EventSequence.seq)).scalar()
+    connection = db.connection()
+    seq = connection.execute(NEXT_SEQ, {"event": event_id}).scalar()
     if seq is None:
-        db.execute(insert(EventSequence).values(event_id=event_id, seq=1))
+        connection.execute(insert(SEQUENCES).values(event_id=event_id, seq=1))
         seq = 1
     message = {**payload, "event_id": event_id, "seq": seq}
     rooms = [event_room(event_id)] + [person_room(p) for p in person_ids]
@@ -75,8 +78,7 @@ def queue(db: Session, event_id: int, name: str, payload: dict,
 
 def current_seq(db: Session, event_id: int) -> int:
     """The event's latest `seq`: the next message a subscriber receives carries this plus one."""
-    row = db.get(EventSequence, event_id)
-    return row.seq if row is not None else 0
+    return db.scalar(select(SEQUENCES.c.seq).where(SEQUENCES.c.event_id == event_id)) or 0
 
 
 def _emit_after_commit(db: Session) -> None:

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ..models import AuditEntry
@@ -15,6 +15,7 @@ from ..models import AuditEntry
 GENESIS_HASH = "0" * 64
 # Any fixed number: the advisory lock that serialises appends to the chain on PostgreSQL.
 AUDIT_LOCK_KEY = 7_402_113
+LAST_HASH = select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ def record(
     entity_type: str | None = None,
     entity_id=None,
 ) -> AuditEntry:
-    """Append an entry for `action` on `entity` (flushes; the caller's commit makes it durable)."""
+    """Append an entry for `action` on `entity` (flushes; the caller's commit makes it durable).
+    The entry returned is not in the session: it is written already."""
     if entity is not None:
         db.flush()
         entity_type = entity_type or entity.__tablename__
@@ -93,7 +95,8 @@ def record(
         if after is None and action != "delete":
             after = snapshot(entity)
     serialize_writers(db)
-    last = db.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    connection = db.connection()
+    last = connection.execute(LAST_HASH).scalar()
     entry = AuditEntry(
         at=at,
         actor=actor.label,
@@ -106,8 +109,10 @@ def record(
         prev_hash=last or GENESIS_HASH,
     )
     entry.hash = entry_hash(entry)
-    db.add(entry)
-    db.flush()
+    # A plain INSERT (the entry is never changed afterwards, so it needs no place in the session).
+    connection.execute(insert(AuditEntry.__table__), {
+        column.key: getattr(entry, column.key) for column in AuditEntry.__table__.columns
+        if column.key != "id"})
     return entry
 
 

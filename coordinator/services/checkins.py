@@ -88,8 +88,9 @@ def spoof_reasons(db: Session, person_id: int, lat: float, lon: float, accuracy_
                   taken_at: datetime) -> list[dict]:
     """Signs that a fix is not real; each a reason for a reviewer, never a penalty by itself."""
     reasons = []
-    previous = db.scalars(select(CheckIn).where(CheckIn.person_id == person_id,
-                                                CheckIn.taken_at <= taken_at)
+    previous = db.execute(select(CheckIn.id, CheckIn.lat, CheckIn.lon, CheckIn.accuracy_m,
+                                 CheckIn.taken_at)
+                          .where(CheckIn.person_id == person_id, CheckIn.taken_at <= taken_at)
                           .order_by(CheckIn.taken_at.desc(), CheckIn.id.desc())
                           .limit(IDENTICAL_RUN - 1)).all()
     if previous:
@@ -108,10 +109,10 @@ def spoof_reasons(db: Session, person_id: int, lat: float, lon: float, accuracy_
         reasons.append({"code": "identical_fixes",
                         "detail": f"{IDENTICAL_RUN} fixes in a row with exactly the same position "
                                   "and accuracy"})
-    twin = db.scalar(select(CheckIn).where(
+    twin = db.execute(select(CheckIn.id, CheckIn.person_id).where(
         CheckIn.person_id != person_id, CheckIn.lat == lat, CheckIn.lon == lon,
         CheckIn.taken_at > taken_at - SAME_MINUTE, CheckIn.taken_at < taken_at + SAME_MINUTE,
-    ).limit(1))
+    ).limit(1)).first()
     if twin is not None:
         reasons.append({"code": "shared_fix",
                         "detail": f"the same position as person {twin.person_id}'s check-in "

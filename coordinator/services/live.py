@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Alert, Assignment, CheckIn, Event, FieldReport, Person, Post, PostStatus, Shift
@@ -14,6 +15,24 @@ from ..presenters import alert_json, assignment_json, checkin_json, iso, report_
 from ..realtime import broadcast
 
 LEFT_AFTER_OUTSIDE_FIXES = 2
+
+
+class Fix(NamedTuple):
+    """The columns of a check-in that a duty state is decided from."""
+
+    id: int
+    assignment_id: int
+    kind: str
+    within_fence: bool
+    review_verdict: str | None
+    reviewed_at: datetime | None
+    taken_at: datetime
+    lat: float
+    lon: float
+
+
+FIX_COLUMNS = tuple(getattr(CheckIn, name) for name in Fix._fields)
+POST_STATUS = PostStatus.__table__
 
 
 @dataclass
@@ -24,11 +43,11 @@ class DutyState:
     ever_on_duty: bool = False
     outside_run: int = 0
     checked_out: bool = False
-    last: CheckIn | None = None
-    last_on_duty: CheckIn | None = None
+    last: Fix | None = None
+    last_on_duty: Fix | None = None
 
 
-def duty_state(fixes: list[CheckIn]) -> DutyState:
+def duty_state(fixes: list[Fix]) -> DutyState:
     """On duty after a fenced check-in or presence, until check-out or two outside fixes in a row
     (one GPS jump does not take anyone off duty); rejected fixes do not count."""
     state = DutyState()
@@ -61,31 +80,29 @@ def states_by_assignment(db: Session, assignment_ids: list[int],
     """Each assignment's duty state from its fixes (only those known by `as_of`, for replay)."""
     fixes = defaultdict(list)
     if assignment_ids:
-        query = select(CheckIn).where(CheckIn.assignment_id.in_(assignment_ids))
+        query = select(*FIX_COLUMNS).where(CheckIn.assignment_id.in_(assignment_ids))
         if as_of is not None:
             query = query.where(CheckIn.received_at <= as_of, CheckIn.taken_at <= as_of)
-        for fix in db.scalars(query):
+        for row in db.execute(query):
+            fix = Fix(*row)
             if as_of is not None and fix.reviewed_at is not None and fix.reviewed_at > as_of:
-                fix = _unreviewed(fix)
+                fix = fix._replace(review_verdict=None)  # as it stood before its review
             fixes[fix.assignment_id].append(fix)
     return {a: duty_state(fixes.get(a, [])) for a in assignment_ids}
 
 
-def _unreviewed(fix: CheckIn) -> CheckIn:
-    """A detached copy of a fix as it stood before its review (for replaying the past)."""
-    return CheckIn(**{c.key: getattr(fix, c.key) for c in CheckIn.__table__.columns
-                      if c.key != "review_verdict"})
+def _assigned_at(query, as_of: datetime | None):
+    """Assignments standing at `as_of` (for replay); else those not removed."""
+    if as_of is None:
+        return query.where(Assignment.removed_at.is_(None))
+    return query.where(Assignment.created_at <= as_of) \
+        .where((Assignment.removed_at.is_(None)) | (Assignment.removed_at > as_of))
 
 
 def assignments_on(db: Session, shift_ids: list[int], as_of: datetime | None = None):
     """The assignments of these shifts (at `as_of`, for replay; else those not removed)."""
-    query = select(Assignment).where(Assignment.shift_id.in_(shift_ids))
-    if as_of is None:
-        query = query.where(Assignment.removed_at.is_(None))
-    else:
-        query = query.where(Assignment.created_at <= as_of) \
-            .where((Assignment.removed_at.is_(None)) | (Assignment.removed_at > as_of))
-    return db.scalars(query).all()
+    return db.scalars(_assigned_at(select(Assignment).where(Assignment.shift_id.in_(shift_ids)),
+                                   as_of)).all()
 
 
 def status_word(required: int, present: int, running: bool) -> str:
@@ -100,26 +117,27 @@ def post_staffing(db: Session, event_id: int, at: datetime, *, post_id: int | No
                   history: bool = False) -> dict[int, dict]:
     """{post_id: {required, present, status}} for the event's posts (or one) at time `at`;
     `history` counts only what was known at `at`, for replay."""
-    query = select(Shift.post_id).where(Shift.event_id == event_id)
+    query = select(Shift.id, Shift.post_id, Shift.required, Shift.starts_at, Shift.ends_at) \
+        .where(Shift.event_id == event_id)
     if post_id is not None:
         query = query.where(Shift.post_id == post_id)
-    post_ids = set(db.scalars(query))
-    running = running_shifts(db, event_id, at, post_id)
+    shifts = db.execute(query).all()
+    running = {s.id: s for s in shifts if s.starts_at <= at < s.ends_at}
     as_of = at if history else None
-    assignments = assignments_on(db, [s.id for s in running], as_of)
+    assignments = db.execute(_assigned_at(
+        select(Assignment.id, Assignment.shift_id, Assignment.person_id)
+        .where(Assignment.shift_id.in_(list(running))), as_of)).all() if running else []
     states = states_by_assignment(db, [a.id for a in assignments], as_of)
-    shift_post = {s.id: s.post_id for s in running}
     required = defaultdict(int)
-    for shift in running:
+    for shift in running.values():
         required[shift.post_id] += shift.required
     present = defaultdict(set)
     for assignment in assignments:
         if states[assignment.id].on_duty:
-            present[shift_post[assignment.shift_id]].add(assignment.person_id)
-    staffed = {shift.post_id for shift in running}
+            present[running[assignment.shift_id].post_id].add(assignment.person_id)
     return {pid: {"required": required.get(pid, 0), "present": len(present[pid]),
-                  "status": status_word(required.get(pid, 0), len(present[pid]), pid in staffed)}
-            for pid in post_ids}
+                  "status": status_word(required.get(pid, 0), len(present[pid]), pid in required)}
+            for pid in {s.post_id for s in shifts}}
 
 
 def refresh_post_status(db: Session, event_id: int, post_id: int, at: datetime) -> bool:
@@ -133,13 +151,33 @@ def refresh_post_status(db: Session, event_id: int, post_id: int, at: datetime) 
 
 def store_post_status(db: Session, event_id: int, post_id: int, required: int, present: int,
                       status: str, at: datetime) -> bool:
-    row = db.get(PostStatus, (event_id, post_id))
-    if row is not None and (row.required, row.present, row.status) == (required, present, status):
+    key = (POST_STATUS.c.event_id == event_id) & (POST_STATUS.c.post_id == post_id)
+    stored = db.execute(select(POST_STATUS.c.required, POST_STATUS.c.present,
+                               POST_STATUS.c.status).where(key)).first()
+    return _store_if_changed(db, event_id, post_id, stored, required, present, status, at)
+
+
+def store_post_statuses(db: Session, event_id: int, staffing: dict[int, dict],
+                        at: datetime) -> int:
+    """Store and broadcast every post whose staffing changed (one read for the whole event)."""
+    stored = {row.post_id: (row.required, row.present, row.status) for row in db.execute(
+        select(POST_STATUS.c.post_id, POST_STATUS.c.required, POST_STATUS.c.present,
+               POST_STATUS.c.status).where(POST_STATUS.c.event_id == event_id))}
+    return sum(_store_if_changed(db, event_id, post_id, stored.get(post_id), s["required"],
+                                 s["present"], s["status"], at)
+               for post_id, s in staffing.items())
+
+
+def _store_if_changed(db: Session, event_id: int, post_id: int, stored, required: int,
+                      present: int, status: str, at: datetime) -> bool:
+    if stored is not None and tuple(stored) == (required, present, status):
         return False
-    if row is None:
-        row = PostStatus(event_id=event_id, post_id=post_id)
-        db.add(row)
-    row.required, row.present, row.status, row.updated_at = required, present, status, at
+    key = (POST_STATUS.c.event_id == event_id) & (POST_STATUS.c.post_id == post_id)
+    values = {"required": required, "present": present, "status": status, "updated_at": at}
+    if stored is None:
+        db.execute(insert(POST_STATUS).values(event_id=event_id, post_id=post_id, **values))
+    else:
+        db.execute(update(POST_STATUS).where(key).values(**values))
     broadcast.queue(db, event_id, "post_status", {
         "post_id": post_id, "required": required, "present": present, "status": status})
     return True

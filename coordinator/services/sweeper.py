@@ -55,9 +55,7 @@ def sweep(db: Session, at: datetime, rules: SweepRules) -> SweepResult:
 
 def _sweep_event(db: Session, event: Event, at: datetime, rules: SweepRules,
                  result: SweepResult) -> None:
-    for post_id, staffing in live.post_staffing(db, event.id, at).items():
-        live.store_post_status(db, event.id, post_id, staffing["required"],
-                               staffing["present"], staffing["status"], at)
+    live.store_post_statuses(db, event.id, live.post_staffing(db, event.id, at), at)
     running = live.running_shifts(db, event.id, at)
     shifts = {s.id: s for s in running}
     rows = db.execute(select(Assignment, Person).join(Person, Person.id == Assignment.person_id)
@@ -100,7 +98,10 @@ def _sweep_event(db: Session, event: Event, at: datetime, rules: SweepRules,
         if alert.condition_key not in wanted:
             alerts.resolve_alert(db, at, alert)
             result.resolved.append(alert.id)
+    still_open = {alert.condition_key for alert in open_alerts}
     for key, spec in wanted.items():
+        if key in still_open:
+            continue  # raised by an earlier pass and its condition holds: nothing to do
         alert = alerts.raise_alert(db, at, event_id=event.id, condition_key=key, **spec)
         if alert is not None:
             result.raised.append(alert.id)
