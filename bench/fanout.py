@@ -116,11 +116,14 @@ class Poster:
         count = int(rate * seconds)
         start = time.time()
         with ThreadPoolExecutor(4) as pool:
+            posts = []
             for index in range(count):
                 pause = start + index / rate - time.time()
                 if pause > 0:
                     time.sleep(pause)
-                pool.submit(self.post)
+                posts.append(pool.submit(self.post))
+            for post in posts:
+                post.result()  # a failed check-in fails the run instead of hiding in the pool
         return count
 
     def burst(self, count: int) -> float:
@@ -159,15 +162,19 @@ def run(url: str, rows, token: str, event_id: int, clients: int, rate: float, se
             [sys.executable, __file__, "--clients", str(count), "--url", url, "--token", token,
              "--event", str(event_id), "--expect", f"{steady_count},{burst}"]
             + ["--deflate"] * deflate, stdout=subprocess.PIPE, text=True))
-    for child in children:
-        assert child.stdout.readline().strip() == "ready"
-    poster = Poster(url, rows)
-    poster.steady(rate, seconds)
-    steady = [json.loads(child.stdout.readline()) for child in children]
-    burst_start = poster.burst(burst)
-    burst_results = [json.loads(child.stdout.readline()) for child in children]
-    for child in children:
-        child.wait(timeout=60)
+    try:
+        for child in children:
+            assert child.stdout.readline().strip() == "ready"
+        poster = Poster(url, rows)
+        poster.steady(rate, seconds)
+        steady = [json.loads(child.stdout.readline()) for child in children]
+        burst_start = poster.burst(burst)
+        burst_results = [json.loads(child.stdout.readline()) for child in children]
+        for child in children:
+            child.wait(timeout=60)
+    finally:
+        for child in children:
+            child.kill()
     latencies = [x for part in steady for x in part["latencies"]]
     return {"clients": clients, "steady_p50_ms": round(percentile(latencies, 0.5), 1),
             "steady_p99_ms": round(percentile(latencies, 0.99), 1),

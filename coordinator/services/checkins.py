@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from ..errors import forbidden, not_found, validation_error
@@ -44,55 +44,73 @@ def check_fix(lat: float, lon: float, taken_at: datetime, received_at: datetime)
         raise validation_error(problems)
 
 
-def _assignment_for(db: Session, person_id: int, assignment_id: int | None, kind: str,
-                    taken_at: datetime) -> tuple[Assignment, Shift]:
+# The check-in path runs these prebuilt statements on the session's connection: building and
+# compiling an ORM query costs more than SQLite takes to answer it (bench/checkins.py).
+DUTY = (select(Assignment.id.label("assignment_id"), Assignment.person_id, Assignment.removed_at,
+               Shift.id.label("shift_id"), Shift.event_id, Shift.post_id, Shift.starts_at,
+               Shift.ends_at, Post.lat.label("post_lat"), Post.lon.label("post_lon"),
+               Post.radius_m)
+        .join(Shift, Shift.id == Assignment.shift_id).join(Post, Post.id == Shift.post_id))
+DUTY_BY_ID = DUTY.where(Assignment.id == bindparam("assignment_id"))
+DUTIES_AT = DUTY.where(Assignment.person_id == bindparam("person_id"),
+                       Assignment.removed_at.is_(None),
+                       Shift.starts_at <= bindparam("latest_start"),
+                       Shift.ends_at >= bindparam("taken_at"))
+CHECKED_IN = select(CheckIn.assignment_id).where(
+    CheckIn.person_id == bindparam("person_id"), CheckIn.kind == "check_in",
+    CheckIn.assignment_id.in_(bindparam("assignment_ids", expanding=True)))
+PREVIOUS_FIXES = (select(CheckIn.id, CheckIn.lat, CheckIn.lon, CheckIn.accuracy_m,
+                         CheckIn.taken_at)
+                  .where(CheckIn.person_id == bindparam("person_id"),
+                         CheckIn.taken_at <= bindparam("taken_at"))
+                  .order_by(CheckIn.taken_at.desc(), CheckIn.id.desc()).limit(IDENTICAL_RUN - 1))
+SHARED_FIX = select(CheckIn.id, CheckIn.person_id).where(
+    CheckIn.person_id != bindparam("person_id"), CheckIn.lat == bindparam("lat"),
+    CheckIn.lon == bindparam("lon"), CheckIn.taken_at > bindparam("since"),
+    CheckIn.taken_at < bindparam("until")).limit(1)
+INSERT_CHECKIN = insert(CheckIn.__table__)
+
+
+def _duty_for(db: Session, person_id: int, assignment_id: int | None, kind: str,
+              taken_at: datetime):
+    """The assignment the fix is for, with its shift and post (one row of DUTY's columns)."""
+    connection = db.connection()
     if assignment_id is not None:
-        row = db.execute(select(Assignment, Shift).join(Shift, Shift.id == Assignment.shift_id)
-                         .where(Assignment.id == assignment_id)).first()
+        row = connection.execute(DUTY_BY_ID, {"assignment_id": assignment_id}).first()
         if row is None:
             raise validation_error({"assignment_id": "no assignment has this id"})
-        if row.Assignment.person_id != person_id:
+        if row.person_id != person_id:
             raise forbidden("This assignment belongs to someone else.")
-        if row.Assignment.removed_at is not None:
+        if row.removed_at is not None:
             raise validation_error({"assignment_id": "you were taken off this shift"})
-        return row.Assignment, row.Shift
-    rows = db.execute(
-        select(Assignment, Shift).join(Shift, Shift.id == Assignment.shift_id).where(
-            Assignment.person_id == person_id,
-            Assignment.removed_at.is_(None),
-            Shift.starts_at <= taken_at + INFERENCE_LEAD,
-            Shift.ends_at >= taken_at,
-        )
-    ).all()
+        return row
+    rows = connection.execute(DUTIES_AT, {"person_id": person_id, "taken_at": taken_at,
+                                          "latest_start": taken_at + INFERENCE_LEAD}).all()
     if not rows:
         raise validation_error({"assignment_id": "no shift of yours runs at taken_at; "
                                 "send assignment_id"})
     if len(rows) == 1:
-        return rows[0].Assignment, rows[0].Shift
-    checked_in = set(db.scalars(select(CheckIn.assignment_id).where(
-        CheckIn.person_id == person_id, CheckIn.kind == "check_in",
-        CheckIn.assignment_id.in_([r.Assignment.id for r in rows]))))
+        return rows[0]
+    checked_in = set(connection.execute(CHECKED_IN, {
+        "person_id": person_id, "assignment_ids": [r.assignment_id for r in rows]}).scalars())
 
     def preference(row):
-        running = row.Shift.starts_at <= taken_at
-        fresh = kind == "check_in" and row.Assignment.id not in checked_in
+        running = row.starts_at <= taken_at
+        fresh = kind == "check_in" and row.assignment_id not in checked_in
         # A new check-in goes to a shift not yet checked in; then running before upcoming.
         return (not fresh, not running,
-                -row.Shift.starts_at.timestamp() if running else row.Shift.starts_at.timestamp())
+                -row.starts_at.timestamp() if running else row.starts_at.timestamp())
 
-    best = min(rows, key=preference)
-    return best.Assignment, best.Shift
+    return min(rows, key=preference)
 
 
 def spoof_reasons(db: Session, person_id: int, lat: float, lon: float, accuracy_m: float,
                   taken_at: datetime) -> list[dict]:
     """Signs that a fix is not real; each a reason for a reviewer, never a penalty by itself."""
     reasons = []
-    previous = db.execute(select(CheckIn.id, CheckIn.lat, CheckIn.lon, CheckIn.accuracy_m,
-                                 CheckIn.taken_at)
-                          .where(CheckIn.person_id == person_id, CheckIn.taken_at <= taken_at)
-                          .order_by(CheckIn.taken_at.desc(), CheckIn.id.desc())
-                          .limit(IDENTICAL_RUN - 1)).all()
+    connection = db.connection()
+    previous = connection.execute(PREVIOUS_FIXES, {"person_id": person_id,
+                                                   "taken_at": taken_at}).all()
     if previous:
         last = previous[0]
         # Subtract both accuracy radii, so that a GPS jump within its error is not "speed".
@@ -109,10 +127,9 @@ def spoof_reasons(db: Session, person_id: int, lat: float, lon: float, accuracy_
         reasons.append({"code": "identical_fixes",
                         "detail": f"{IDENTICAL_RUN} fixes in a row with exactly the same position "
                                   "and accuracy"})
-    twin = db.execute(select(CheckIn.id, CheckIn.person_id).where(
-        CheckIn.person_id != person_id, CheckIn.lat == lat, CheckIn.lon == lon,
-        CheckIn.taken_at > taken_at - SAME_MINUTE, CheckIn.taken_at < taken_at + SAME_MINUTE,
-    ).limit(1)).first()
+    twin = connection.execute(SHARED_FIX, {
+        "person_id": person_id, "lat": lat, "lon": lon, "since": taken_at - SAME_MINUTE,
+        "until": taken_at + SAME_MINUTE}).first()
     if twin is not None:
         reasons.append({"code": "shared_fix",
                         "detail": f"the same position as person {twin.person_id}'s check-in "
@@ -131,16 +148,15 @@ def record_checkin(db: Session, person: Person, fields: dict, *, received_at: da
     lat, lon, accuracy, taken_at = (fields["lat"], fields["lon"], fields["accuracy_m"],
                                     fields["taken_at"])
     check_fix(lat, lon, taken_at, received_at)
-    assignment, shift = _assignment_for(db, person.id, fields.get("assignment_id"),
-                                        fields["kind"], taken_at)
-    post = db.get(Post, shift.post_id)
-    distance = geo.distance_m(lat, lon, post.lat, post.lon)
-    inside = geo.within_fence(distance, post.radius_m, accuracy,
+    duty = _duty_for(db, person.id, fields.get("assignment_id"), fields["kind"], taken_at)
+    distance = geo.distance_m(lat, lon, duty.post_lat, duty.post_lon)
+    inside = geo.within_fence(distance, duty.radius_m, accuracy,
                               accuracy_limit_m=rules.accuracy_limit_m,
                               tolerance_m=rules.tolerance_m)
     reasons = spoof_reasons(db, person.id, lat, lon, accuracy, taken_at)
+    earlier = live.assignment_fixes(db, duty.assignment_id)
     flags = []
-    if fields["kind"] == "check_in" and taken_at > shift.starts_at + rules.late_grace:
+    if fields["kind"] == "check_in" and taken_at > duty.starts_at + rules.late_grace:
         flags.append("late")
     if not inside:
         flags.append("outside_fence")
@@ -152,23 +168,26 @@ def record_checkin(db: Session, person: Person, fields: dict, *, received_at: da
         flags.append("suspected_spoof")
     if taken_at > received_at:
         flags.append("clock_skew")
-    checkin = CheckIn(
-        client_id=fields["client_id"], request_hash=fingerprint, person_id=person.id,
-        assignment_id=assignment.id, post_id=post.id, kind=fields["kind"], lat=lat, lon=lon,
-        accuracy_m=accuracy, taken_at=taken_at, received_at=received_at,
-        distance_m=round(distance, 1), within_fence=inside, flags=flags, spoof_reasons=reasons,
-        note=fields.get("note"),
-    )
-    db.add(checkin)
+    values = {
+        "client_id": fields["client_id"], "request_hash": fingerprint, "person_id": person.id,
+        "assignment_id": duty.assignment_id, "post_id": duty.post_id, "kind": fields["kind"],
+        "lat": lat, "lon": lon, "accuracy_m": accuracy, "taken_at": taken_at,
+        "received_at": received_at, "distance_m": round(distance, 1), "within_fence": inside,
+        "flags": flags, "spoof_reasons": reasons, "note": fields.get("note"),
+    }
+    # Written with a plain INSERT; the check-in returned is not in the session.
+    inserted = db.connection().execute(INSERT_CHECKIN, values).inserted_primary_key
+    checkin = CheckIn(id=inserted[0], **values)
     actor = audit.Actor(f"{person.name} ({person.phone})", "staff")
     audit.record(db, actor, "create", checkin, at=received_at)
-    live.announce_checkin(db, shift.event_id, checkin, person, received_at)
+    live.announce_checkin(db, duty, checkin, person, received_at, earlier)
     if reasons:
         alerts.raise_alert(
-            db, received_at, event_id=shift.event_id, kind="suspected_spoof",
+            db, received_at, event_id=duty.event_id, kind="suspected_spoof",
             condition_key=f"suspected_spoof:checkin:{checkin.id}",
             message=f"{person.name} 的签到疑似虚假定位：" + "；".join(r["detail"] for r in reasons),
-            post_id=post.id, person_id=person.id, shift_id=shift.id, checkin_id=checkin.id)
+            post_id=duty.post_id, person_id=person.id, shift_id=duty.shift_id,
+            checkin_id=checkin.id)
     return checkin, True
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from ..errors import ApiError, conflict
+
+# The lookup of a client_id's first request, built once per model.
+_FIRST_REQUEST: dict = {}
 
 
 def request_fingerprint(fields: dict) -> str:
@@ -28,11 +31,16 @@ def claim_client_id(db: Session, client_id: str) -> None:
 
 def replay(db: Session, model, client_id: str, fingerprint: str, person_id: int):
     """The stored record for a repeated client_id, or None; 422 when the body differs."""
-    existing = db.scalar(select(model).where(model.client_id == client_id))
-    if existing is None:
+    statement = _FIRST_REQUEST.get(model)
+    if statement is None:
+        statement = _FIRST_REQUEST[model] = select(
+            model.id, model.request_hash, model.person_id,
+        ).where(model.client_id == bindparam("client_id"))
+    first = db.connection().execute(statement, {"client_id": client_id}).first()
+    if first is None:
         return None
-    if existing.request_hash != fingerprint or existing.person_id != person_id:
+    if first.request_hash != fingerprint or first.person_id != person_id:
         raise ApiError(422, "client_id_reused",
                        "This client_id was already used for a different request.",
                        {"client_id": "already used with a different body"})
-    return existing
+    return db.get(model, first.id)

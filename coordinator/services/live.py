@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Alert, Assignment, CheckIn, Event, FieldReport, Person, Post, PostStatus, Shift
@@ -32,6 +32,8 @@ class Fix(NamedTuple):
 
 
 FIX_COLUMNS = tuple(getattr(CheckIn, name) for name in Fix._fields)
+FIXES_OF_ASSIGNMENT = select(*FIX_COLUMNS).where(
+    CheckIn.assignment_id == bindparam("assignment_id"))
 POST_STATUS = PostStatus.__table__
 
 
@@ -183,13 +185,23 @@ def _store_if_changed(db: Session, event_id: int, post_id: int, stored, required
     return True
 
 
-def announce_checkin(db: Session, event_id: int, checkin: CheckIn, person: Person,
-                     at: datetime) -> None:
-    """The `checkin` message, then the post's status if the check-in changed it."""
-    broadcast.queue(db, event_id, "checkin", {
+def assignment_fixes(db: Session, assignment_id: int) -> list[Fix]:
+    return [Fix(*row) for row in
+            db.connection().execute(FIXES_OF_ASSIGNMENT, {"assignment_id": assignment_id})]
+
+
+def announce_checkin(db: Session, shift, checkin: CheckIn, person: Person,
+                     at: datetime, earlier: list[Fix]) -> None:
+    """The `checkin` message, then the post's status if the check-in changed it: only a change
+    of the person's own duty on a running shift can (time-driven changes are the sweeper's).
+    `shift` is the check-in's shift (anything with its event_id, starts_at and ends_at)."""
+    broadcast.queue(db, shift.event_id, "checkin", {
         "checkin": {**checkin_json(checkin), "lat": checkin.lat, "lon": checkin.lon},
         "person": {"id": person.id, "name": person.name}})
-    refresh_post_status(db, event_id, checkin.post_id, at)
+    now = Fix(*(getattr(checkin, name) for name in Fix._fields))
+    if (shift.starts_at <= at < shift.ends_at
+            and duty_state(earlier).on_duty != duty_state([*earlier, now]).on_duty):
+        refresh_post_status(db, shift.event_id, checkin.post_id, at)
 
 
 def announce_alert(db: Session, alert: Alert) -> None:
