@@ -10,8 +10,10 @@ from field_support import make_duty
 from live_server import serve
 from live_support import MapClient
 
-from coordinator import create_app
+from coordinator import create_app, db
 from coordinator.realtime.sweeper import run_once
+from coordinator.realtime.sweeper import sweep_rules as run_sweep_rules
+from coordinator.services import sweeper as sweeper_service
 
 
 @pytest.fixture
@@ -139,6 +141,36 @@ def test_two_processes_sweeping_at_once_raise_each_alert_once(app, database_url,
     other.extensions["db"]["engine"].dispose()
     assert sum(len(r.raised) for r in results) == 2
     assert len(open_alerts(commander, duty.event_id)) == 2
+
+
+def test_a_long_pass_goes_post_by_post_and_lets_check_ins_in_between(
+        app, clock, commander, client, admin, monkeypatch):
+    """A pass over a big event is many short steps: a phone checking in while the pass is under
+    way is not kept waiting, and the steps after it see the check-in."""
+    monkeypatch.setattr(sweeper_service, "POSTS_PER_STEP", 1)
+    first = make_duty(client, admin, commander)
+    duties = [first] + [make_duty(client, admin, commander, phone=f"1380000{i:04d}",
+                                  post_name=f"塘{i}", event_id=first.event_id)
+                        for i in range(2, 4)]
+    clock.advance(minutes=16)
+    answers = []
+
+    with app.app_context():
+        session = db.session()
+
+        def between_steps():
+            session.commit()
+            if not answers:  # after the first post's step, the last post's person arrives
+                answers.append(duties[-1].checkin(taken_at=clock.now()).status_code)
+
+        result = sweeper_service.sweep(session, clock.now(), run_sweep_rules(),
+                                       between_steps)
+        session.commit()
+    assert answers == [201]
+    alerts = open_alerts(commander, first.event_id)
+    assert len(result.raised) == len(alerts) == 4
+    assert {a["post_id"] for a in alerts} == {d.post["id"] for d in duties[:2]}
+    assert sweep(app).raised == []  # each alert once, also across steps
 
 
 def test_ack_needs_a_commander(api_as, app, clock, duty, commander):

@@ -17,10 +17,17 @@ def sweep_rules() -> SweepRules:
 
 
 def run_once() -> SweepResult:
-    """One sweep at the clock's time, committed; its messages go out after the commit."""
+    """One sweep at the clock's time, committed step by step (each step's messages go out after
+    its commit), letting requests run between the steps."""
     session = db.session()
+    socketio = current_app.extensions["socketio"]
+
+    def between_steps():
+        session.commit()
+        socketio.sleep(0)
+
     try:
-        result = sweep(session, clock.now(), sweep_rules())
+        result = sweep(session, clock.now(), sweep_rules(), between_steps)
         session.commit()
         return result
     finally:

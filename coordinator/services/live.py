@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -69,11 +70,12 @@ def duty_state(fixes: list[Fix]) -> DutyState:
     return state
 
 
-def running_shifts(db: Session, event_id: int, at: datetime, post_id: int | None = None):
+def running_shifts(db: Session, event_id: int, at: datetime,
+                   post_ids: Collection[int] | None = None):
     query = select(Shift).where(Shift.event_id == event_id, Shift.starts_at <= at,
                                 Shift.ends_at > at)
-    if post_id is not None:
-        query = query.where(Shift.post_id == post_id)
+    if post_ids is not None:
+        query = query.where(Shift.post_id.in_(list(post_ids)))
     return db.scalars(query).all()
 
 
@@ -115,14 +117,15 @@ def status_word(required: int, present: int, running: bool) -> str:
     return "under" if present < required else "full"
 
 
-def post_staffing(db: Session, event_id: int, at: datetime, *, post_id: int | None = None,
+def post_staffing(db: Session, event_id: int, at: datetime, *,
+                  post_ids: Collection[int] | None = None,
                   history: bool = False) -> dict[int, dict]:
-    """{post_id: {required, present, status}} for the event's posts (or one) at time `at`;
+    """{post_id: {required, present, status}} for the event's posts (or these) at time `at`;
     `history` counts only what was known at `at`, for replay."""
     query = select(Shift.id, Shift.post_id, Shift.required, Shift.starts_at, Shift.ends_at) \
         .where(Shift.event_id == event_id)
-    if post_id is not None:
-        query = query.where(Shift.post_id == post_id)
+    if post_ids is not None:
+        query = query.where(Shift.post_id.in_(list(post_ids)))
     shifts = db.execute(query).all()
     running = {s.id: s for s in shifts if s.starts_at <= at < s.ends_at}
     as_of = at if history else None
@@ -144,7 +147,7 @@ def post_staffing(db: Session, event_id: int, at: datetime, *, post_id: int | No
 
 def refresh_post_status(db: Session, event_id: int, post_id: int, at: datetime) -> bool:
     """Recompute one post's staffing; store it and broadcast `post_status` if it changed."""
-    staffing = post_staffing(db, event_id, at, post_id=post_id).get(post_id)
+    staffing = post_staffing(db, event_id, at, post_ids=[post_id]).get(post_id)
     if staffing is None:
         return False
     return store_post_status(db, event_id, post_id, staffing["required"], staffing["present"],
@@ -161,10 +164,11 @@ def store_post_status(db: Session, event_id: int, post_id: int, required: int, p
 
 def store_post_statuses(db: Session, event_id: int, staffing: dict[int, dict],
                         at: datetime) -> int:
-    """Store and broadcast every post whose staffing changed (one read for the whole event)."""
+    """Store and broadcast every post whose staffing changed (one read for them all)."""
     stored = {row.post_id: (row.required, row.present, row.status) for row in db.execute(
         select(POST_STATUS.c.post_id, POST_STATUS.c.required, POST_STATUS.c.present,
-               POST_STATUS.c.status).where(POST_STATUS.c.event_id == event_id))}
+               POST_STATUS.c.status).where(POST_STATUS.c.event_id == event_id,
+                                           POST_STATUS.c.post_id.in_(list(staffing))))}
     return sum(_store_if_changed(db, event_id, post_id, stored.get(post_id), s["required"],
                                  s["present"], s["status"], at)
                for post_id, s in staffing.items())
@@ -292,7 +296,7 @@ def post_detail(db: Session, event: Event, post: Post, at: datetime) -> dict:
         .join(Shift, Shift.id == Assignment.shift_id)
         .where(Shift.event_id == event.id, CheckIn.post_id == post.id)
         .order_by(CheckIn.taken_at.desc(), CheckIn.id.desc()).limit(200)).all()
-    staffing = post_staffing(db, event.id, at, post_id=post.id).get(
+    staffing = post_staffing(db, event.id, at, post_ids=[post.id]).get(
         post.id, {"required": 0, "present": 0, "status": "idle"})
     return {
         "status": staffing,

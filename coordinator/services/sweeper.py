@@ -1,20 +1,22 @@
 """Time-driven alerts: missed check-ins, people who left their post, understaffed shifts.
 
 One pass looks at every open event at the clock's time; each condition raises one alert (its
-`condition_key` is unique while open) and resolves it when the condition ends. Several server
-processes may sweep: on PostgreSQL an advisory lock lets one pass run at a time, and on SQLite the
-pass is one write transaction.
+`condition_key` is unique while open) and resolves it when the condition ends. A pass goes a few
+posts at a time, each step one transaction when the caller commits between steps. Several server
+processes may sweep: on PostgreSQL an advisory lock lets one step run at a time (a process that
+finds it taken leaves the rest of its pass to the other), and on SQLite writers are serial.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..models import Alert, Assignment, Event, Person, Post
+from ..models import Alert, Assignment, Event, Person, Post, Shift
 from ..presenters import DISPLAY_ZONE
 from . import alerts, live
 
@@ -42,21 +44,48 @@ def _take_lock(db: Session) -> bool:
                           {"key": SWEEPER_LOCK_KEY}))
 
 
-def sweep(db: Session, at: datetime, rules: SweepRules) -> SweepResult:
-    """One pass over the open events (the caller commits)."""
+# Posts swept per transaction: a pass over a large event is many short transactions, so that
+# check-ins between them wait milliseconds, not the whole pass.
+POSTS_PER_STEP = 10
+
+
+def sweep(db: Session, at: datetime, rules: SweepRules,
+          between_steps: Callable[[], None] | None = None) -> SweepResult:
+    """One pass over the open events, a few posts at a time. Each step is complete in itself
+    (it reads the posts' state and writes their alerts); `between_steps` (e.g. commit and let
+    other work run) is called after each step but the last. The caller commits the last."""
     result = SweepResult()
-    if not _take_lock(db):
-        result.skipped = True
-        return result
-    for event in db.scalars(select(Event).where(Event.closed_at.is_(None))).all():
-        _sweep_event(db, event, at, rules, result)
+    steps = [(event_id, chunk) for event_id in db.scalars(
+                 select(Event.id).where(Event.closed_at.is_(None))).all()
+             for chunk in _chunks(sorted(_swept_posts(db, event_id)), POSTS_PER_STEP)]
+    for index, (event_id, post_ids) in enumerate(steps):
+        if index and between_steps is not None:
+            between_steps()
+        if not _take_lock(db):
+            result.skipped = True  # another process is sweeping now
+            return result
+        _sweep_posts(db, event_id, post_ids, at, rules, result)
     return result
 
 
-def _sweep_event(db: Session, event: Event, at: datetime, rules: SweepRules,
-                 result: SweepResult) -> None:
-    live.store_post_statuses(db, event.id, live.post_staffing(db, event.id, at), at)
-    running = live.running_shifts(db, event.id, at)
+def _swept_posts(db: Session, event_id: int) -> set[int]:
+    """The event's posts with shifts, and any post with a swept alert still open."""
+    with_shifts = db.scalars(select(Shift.post_id).where(Shift.event_id == event_id).distinct())
+    with_alerts = db.scalars(select(Alert.post_id).where(
+        Alert.event_id == event_id, Alert.resolved_at.is_(None), Alert.kind.in_(SWEPT_KINDS),
+        Alert.post_id.is_not(None)).distinct())
+    return set(with_shifts) | set(with_alerts)
+
+
+def _chunks(items: list, size: int):
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def _sweep_posts(db: Session, event_id: int, post_ids: list[int], at: datetime,
+                 rules: SweepRules, result: SweepResult) -> None:
+    live.store_post_statuses(db, event_id, live.post_staffing(db, event_id, at,
+                                                              post_ids=post_ids), at)
+    running = live.running_shifts(db, event_id, at, post_ids=post_ids)
     shifts = {s.id: s for s in running}
     rows = db.execute(select(Assignment, Person).join(Person, Person.id == Assignment.person_id)
                       .where(Assignment.shift_id.in_(list(shifts)),
@@ -93,7 +122,8 @@ def _sweep_event(db: Session, event: Event, at: datetime, rules: SweepRules,
                 "message": f"{post_names.get(shift.post_id, '')} 在岗 {present_by_shift[shift.id]} 人，"
                            f"应到 {shift.required} 人"}
     open_alerts = db.scalars(select(Alert).where(
-        Alert.event_id == event.id, Alert.resolved_at.is_(None), Alert.kind.in_(SWEPT_KINDS))).all()
+        Alert.event_id == event_id, Alert.resolved_at.is_(None), Alert.kind.in_(SWEPT_KINDS),
+        Alert.post_id.in_(post_ids))).all()
     for alert in open_alerts:
         if alert.condition_key not in wanted:
             alerts.resolve_alert(db, at, alert)
@@ -102,7 +132,7 @@ def _sweep_event(db: Session, event: Event, at: datetime, rules: SweepRules,
     for key, spec in wanted.items():
         if key in still_open:
             continue  # raised by an earlier pass and its condition holds: nothing to do
-        alert = alerts.raise_alert(db, at, event_id=event.id, condition_key=key, **spec)
+        alert = alerts.raise_alert(db, at, event_id=event_id, condition_key=key, **spec)
         if alert is not None:
             result.raised.append(alert.id)
 
