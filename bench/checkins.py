@@ -7,8 +7,9 @@ tool; Lua makes every check-in a new client_id from a different person):
     .venv/bin/python bench/checkins.py [--seconds 10] [--staff 1000] [--connections 32]
 
 It prints requests/s and p50/p99 for GET /healthz (the bare route) and POST /api/v1/checkins at
-full load, then both again at half of their own peak rate. Figures are ratios to the bare route
-measured in the same run, because the machine is shared and noisy.
+full load, then both again at half of their own peak rate with Poisson arrivals (independent
+phones). Figures are ratios to the bare route measured in the same run, because the machine is
+shared and noisy.
 """
 
 from __future__ import annotations
