@@ -41,6 +41,7 @@ browser:
 
 # The benchmarks (bench/) drive the server with wrk, Debian's HTTP load tool.
 bench-tools: setup
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@command -v wrk >/dev/null 2>&1 || { apt-get update && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
 

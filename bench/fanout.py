@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -180,7 +181,8 @@ def run(url: str, rows, token: str, event_id: int, clients: int, rate: float, se
             "steady_p99_ms": round(percentile(latencies, 0.99), 1),
             "steady_complete": all(part["complete"] for part in steady),
             "burst_s": round(max(part["last_receipt"] for part in burst_results) - burst_start, 2),
-            "burst_complete": all(part["complete"] for part in burst_results)}
+            "burst_complete": all(part["complete"] for part in burst_results),
+            "load_1m": round(os.getloadavg()[0], 2)}
 
 
 def main() -> None:
@@ -203,7 +205,7 @@ def main() -> None:
     try:
         import aiohttp  # noqa: F401  (python-socketio's asyncio client needs it for websocket)
     except ImportError:
-        sys.exit("aiohttp is missing: .venv/bin/pip install aiohttp, then run again")
+        sys.exit("aiohttp is missing: run `make bench-tools`, then run again")
     database_url, folder = scratch_database()
     try:
         rows = prepare(database_url, 400)
@@ -215,11 +217,13 @@ def main() -> None:
                                    args.burst, args.deflate))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"{'clients':>8}{'p50 ms':>10}{'p99 ms':>10}{'burst s':>10}  (steady {args.rate}/s; "
-          f"burst of {args.burst}{'; permessage-deflate' if args.deflate else ''})")
+    print(f"{'clients':>8}{'p50 ms':>10}{'p99 ms':>10}{'burst s':>10}{'load':>7}  (steady "
+          f"{args.rate}/s; burst of {args.burst}{'; permessage-deflate' if args.deflate else ''}; "
+          f"{os.cpu_count()} cores)")
     for r in results:
         print(f"{r['clients']:>8}{r['steady_p50_ms']:>10}{r['steady_p99_ms']:>10}"
-              f"{r['burst_s']:>10}  complete={r['steady_complete'] and r['burst_complete']}")
+              f"{r['burst_s']:>10}{r['load_1m']:>7}  "
+              f"complete={r['steady_complete'] and r['burst_complete']}")
     print("targets: p99 <= 50 ms at 200 clients and 20 check-ins/s; burst delivered in <= 10 s")
     print(json.dumps(results))
 

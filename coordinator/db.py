@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from flask import current_app, g, has_request_context, request
@@ -10,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+BUSY_TIMEOUT_MS = 30_000
 
 
 def make_engine(url: str) -> Engine:
@@ -23,14 +25,40 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+class WriterGate:
+    """One SQLite write transaction at a time per engine, waited for in Python.
+
+    SQLite makes a second writer wait in its own busy loop, inside a C call: under gevent that
+    blocks every greenlet of the worker, the lock holder included, until the busy timeout. This
+    lock (a gevent lock once gevent has patched `threading`) makes writers of one process queue
+    cooperatively instead; SQLite's busy wait is left for writers in other processes."""
+
+    HELD = "coordinator_writer_gate"
+
+    def __init__(self, wait_seconds: float):
+        self._lock = threading.Lock()
+        self._wait_seconds = wait_seconds
+
+    def enter(self, info: dict) -> None:
+        # After a timeout, go on without it: SQLite's own wait and error take over.
+        if self._lock.acquire(timeout=self._wait_seconds):
+            info[self.HELD] = True
+
+    def leave(self, info: dict) -> None:
+        if info.pop(self.HELD, False):
+            self._lock.release()
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    gate = WriterGate(wait_seconds=BUSY_TIMEOUT_MS / 1000)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the driver, decide when a transaction begins (so BEGIN IMMEDIATE works).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
@@ -40,7 +68,21 @@ def _configure_sqlite(engine: Engine) -> None:
         # A writer takes the write lock at BEGIN: a deferred transaction that reads first and writes
         # later fails at once under WAL when another writer committed in between.
         immediate = connection.get_execution_options().get("sqlite_immediate", False)
+        if immediate:
+            gate.enter(connection.info)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    # The gate is left when the transaction ends. In a gevent worker nothing else runs between
+    # these events and SQLite's COMMIT or ROLLBACK, which do not yield.
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection):
+        gate.leave(connection.info)
+
+    # Should a connection go back to the pool without either (a failed BEGIN), let go there.
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        gate.leave(record.info)
 
 
 def init_app(app) -> None:
@@ -51,7 +93,18 @@ def init_app(app) -> None:
         "reader": sessionmaker(bind=engine, expire_on_commit=False),
         "writer": sessionmaker(bind=writer, expire_on_commit=False),
     }
+    app.before_request(_read_body)
     app.teardown_appcontext(_close_session)
+
+
+def _read_body() -> None:
+    """Read a writing request's whole body before it touches the database.
+
+    Its first query (often the caller's token) opens the write transaction; a body still on its
+    way from a phone on a weak network would then hold the write lock, and every other writer,
+    while the worker waits for the network."""
+    if request.method not in READ_ONLY_METHODS:
+        request.get_data(cache=True)
 
 
 def engine() -> Engine:

@@ -45,8 +45,10 @@ def test_missed_check_in_is_raised_once_after_grace_and_resolved_by_checking_in(
     assert len(open_alerts(commander, duty.event_id)) == 2
 
     duty.checkin(taken_at=clock.now())
+    # The check-in ends the missed check-in at once; the post stays short until the next pass.
+    assert [a["kind"] for a in open_alerts(commander, duty.event_id)] == ["understaffed"]
     resolved = sweep(app)
-    assert len(resolved.resolved) == 2
+    assert len(resolved.resolved) == 1
     assert open_alerts(commander, duty.event_id) == []
     history = commander.get(f"/api/v1/events/{duty.event_id}/alerts?status=resolved").get_json()
     assert history["total"] == 2 and all(a["resolved_at"] for a in history["items"])
@@ -83,6 +85,28 @@ def test_presence_overdue_is_left_post(app, clock, commander, duty):
     duty.checkin(kind="presence", taken_at=clock.now())
     sweep(app)
     assert open_alerts(commander, duty.event_id) == []
+
+
+def test_a_fresh_fix_on_post_ends_left_post_at_once_and_the_map_hears_it(
+        app, clock, commander, duty):
+    duty.checkin(taken_at=clock.now())
+    clock.advance(minutes=61)
+    sweep(app)
+    [alert] = open_alerts(commander, duty.event_id)
+    assert alert["kind"] == "left_post"
+    with serve(app) as url:
+        watcher = MapClient(url, commander.token).connect()
+        try:
+            ack = watcher.subscribe(duty.event_id)
+            assert duty.checkin(kind="presence", taken_at=clock.now()).status_code == 201
+            (first, checkin), (second, ended) = watcher.take(2)
+        finally:
+            watcher.close()
+    assert (first, second) == ("checkin", "alert")
+    assert [checkin["seq"], ended["seq"]] == [ack["seq"] + 1, ack["seq"] + 2]
+    assert ended["alert"]["id"] == alert["id"] and ended["alert"]["resolved_at"]
+    assert open_alerts(commander, duty.event_id) == []
+    assert sweep(app).raised == []  # the condition has really ended: not raised again
 
 
 def test_checked_out_person_is_not_left_post(app, clock, commander, duty):

@@ -7,8 +7,8 @@ import threading
 from collections import defaultdict
 
 from flask import current_app, has_app_context
-from sqlalchemy import event as sa_event
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from ..models import EventSequence

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..errors import not_found
@@ -50,6 +50,18 @@ def resolve_alert(db: Session, at: datetime, alert: Alert) -> None:
                         {"resolved_at": at, "condition_key": f"{alert.condition_key}#{alert.id}"},
                         action="resolve")
     live.announce_alert(db, alert)
+
+
+OPEN_FOR_CONDITIONS = select(Alert).where(
+    Alert.condition_key.in_(bindparam("keys", expanding=True)), Alert.resolved_at.is_(None))
+
+
+def resolve_conditions(db: Session, at: datetime, condition_keys: list[str]) -> list[int]:
+    """Resolve the open alerts of conditions known to have ended; their ids."""
+    ended = db.scalars(OPEN_FOR_CONDITIONS, {"keys": condition_keys}).all()
+    for alert in ended:
+        resolve_alert(db, at, alert)
+    return [alert.id for alert in ended]
 
 
 def list_alerts(db: Session, event_id: int, *, status: str | None, limit: int, offset: int):

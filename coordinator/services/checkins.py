@@ -180,7 +180,12 @@ def record_checkin(db: Session, person: Person, fields: dict, *, received_at: da
     checkin = CheckIn(id=inserted[0], **values)
     actor = audit.Actor(f"{person.name} ({person.phone})", "staff")
     audit.record(db, actor, "create", checkin, at=received_at)
-    live.announce_checkin(db, duty, checkin, person, received_at, earlier)
+    state = live.announce_checkin(db, duty, checkin, person, received_at, earlier)
+    if state.on_duty and state.last.id == checkin.id and "offline" not in flags:
+        # On duty from a fix taken just now: a missed check-in or left-post alert of this shift
+        # ends at once (the sweeper would only see it at its next pass, in a crowd of others).
+        alerts.resolve_conditions(db, received_at, [f"missed_checkin:{duty.assignment_id}",
+                                                    f"left_post:{duty.assignment_id}"])
     if reasons:
         alerts.raise_alert(
             db, received_at, event_id=duty.event_id, kind="suspected_spoof",

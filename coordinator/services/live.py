@@ -195,17 +195,18 @@ def assignment_fixes(db: Session, assignment_id: int) -> list[Fix]:
 
 
 def announce_checkin(db: Session, shift, checkin: CheckIn, person: Person,
-                     at: datetime, earlier: list[Fix]) -> None:
+                     at: datetime, earlier: list[Fix]) -> DutyState:
     """The `checkin` message, then the post's status if the check-in changed it: only a change
     of the person's own duty on a running shift can (time-driven changes are the sweeper's).
-    `shift` is the check-in's shift (anything with its event_id, starts_at and ends_at)."""
+    `shift` is the check-in's shift (anything with its event_id, starts_at and ends_at).
+    Returns the person's duty state on that shift with this fix."""
     broadcast.queue(db, shift.event_id, "checkin", {
         "checkin": {**checkin_json(checkin), "lat": checkin.lat, "lon": checkin.lon},
         "person": {"id": person.id, "name": person.name}})
-    now = Fix(*(getattr(checkin, name) for name in Fix._fields))
-    if (shift.starts_at <= at < shift.ends_at
-            and duty_state(earlier).on_duty != duty_state([*earlier, now]).on_duty):
+    state = duty_state([*earlier, Fix(*(getattr(checkin, name) for name in Fix._fields))])
+    if shift.starts_at <= at < shift.ends_at and duty_state(earlier).on_duty != state.on_duty:
         refresh_post_status(db, shift.event_id, checkin.post_id, at)
+    return state
 
 
 def announce_alert(db: Session, alert: Alert) -> None:

@@ -1,0 +1,100 @@
+"""The server as deployed (gunicorn with deploy/gunicorn.conf.py: one gevent worker), for what
+only shows when one worker switches between many phones on slow networks."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from conftest import TEST_SECRET
+from field_support import make_duty
+
+from coordinator import db
+from coordinator.models import Person
+from coordinator.services import accounts
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def deployed(database_url) -> Iterator[str]:
+    """gunicorn as in production, on this test run's database."""
+    port = free_port()
+    env = {**os.environ, "COORDINATOR_DATABASE_URL": database_url,
+           "COORDINATOR_SECRET_KEY": TEST_SECRET, "GUNICORN_LOG_LEVEL": "warning"}
+    server = subprocess.Popen([str(GUNICORN), "-c", "deploy/gunicorn.conf.py",
+                               "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(url + "/healthz", timeout=1)
+                break
+            except requests.RequestException:  # not listening yet, or still loading the app
+                assert server.poll() is None, "gunicorn exited"
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def field_token(app, person_id: int) -> str:
+    """A staff token valid now by the wall clock (the server runs on the system clock)."""
+    with app.app_context():
+        person = db.session().get(Person, person_id)
+        token, _ = accounts.issue_token(TEST_SECRET, accounts.principal_for_person(person),
+                                        at=datetime.now(UTC), ttl=timedelta(hours=1))
+    return token
+
+
+def checkin_body(duty) -> dict:
+    return {"client_id": str(uuid.uuid4()), "kind": "check_in", "lat": duty.post["lat"],
+            "lon": duty.post["lon"], "accuracy_m": 10, "assignment_id": duty.assignment_id,
+            "taken_at": datetime.now(UTC).isoformat()}
+
+
+def test_a_phone_slow_to_send_its_body_does_not_hold_up_other_check_ins(
+        app, client, admin, commander, deployed):
+    slow_duty = make_duty(client, admin, commander)
+    other_duty = make_duty(client, admin, commander, phone="13800000002", post_name="东坑滑坡点",
+                           event_id=slow_duty.event_id)
+    host, port = deployed.removeprefix("http://").split(":")
+    body = json.dumps(checkin_body(slow_duty)).encode()
+    with socket.create_connection((host, int(port)), timeout=20) as slow:
+        # A phone on a weak network: the headers arrive, the body is still on its way.
+        slow.sendall((f"POST /api/v1/checkins HTTP/1.1\r\nHost: {host}\r\n"
+                      f"Authorization: Bearer {field_token(app, slow_duty.person_id)}\r\n"
+                      f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                      "Connection: close\r\n\r\n").encode())
+        time.sleep(0.3)  # the worker has taken the request up and waits for its body
+        other = requests.post(deployed + "/api/v1/checkins", json=checkin_body(other_duty),
+                              headers={"Authorization":
+                                       f"Bearer {field_token(app, other_duty.person_id)}"},
+                              timeout=10)
+        assert other.status_code == 201, other.text
+        slow.sendall(body)
+        answer = b""
+        while chunk := slow.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["within_fence"] is True
