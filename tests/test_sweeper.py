@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import TEST_SECRET
-from field_support import make_duty
+from conftest import TEST_SECRET, event_body, person_body, post_body
+from field_support import Duty, make_duty, staff_api
 from live_server import serve
 from live_support import MapClient
 
@@ -45,13 +45,36 @@ def test_missed_check_in_is_raised_once_after_grace_and_resolved_by_checking_in(
     assert len(open_alerts(commander, duty.event_id)) == 2
 
     duty.checkin(taken_at=clock.now())
-    # The check-in ends the missed check-in at once; the post stays short until the next pass.
-    assert [a["kind"] for a in open_alerts(commander, duty.event_id)] == ["understaffed"]
-    resolved = sweep(app)
-    assert len(resolved.resolved) == 1
+    # The check-in ends both at once, not at the sweeper's next pass.
     assert open_alerts(commander, duty.event_id) == []
+    assert sweep(app).resolved == [] and sweep(app).raised == []
     history = commander.get(f"/api/v1/events/{duty.event_id}/alerts?status=resolved").get_json()
     assert history["total"] == 2 and all(a["resolved_at"] for a in history["items"])
+
+
+def test_understaffed_ends_when_the_last_person_needed_arrives(
+        app, clock, client, admin, commander):
+    post = commander.post("/api/v1/posts", json=post_body()).get_json()
+    event_id = commander.post("/api/v1/events", json=event_body()).get_json()["id"]
+    shift = commander.post(f"/api/v1/events/{event_id}/shifts", json={
+        "post_id": post["id"], "starts_at": "2026-07-21T08:00:00+08:00",
+        "ends_at": "2026-07-21T20:00:00+08:00", "required": 2}).get_json()
+    pair = []
+    for phone in ("13800000008", "13800000009"):
+        person_id = admin.post("/api/v1/people", json=person_body(phone=phone)).get_json()["id"]
+        assignment = commander.post("/api/v1/assignments", json={
+            "shift_id": shift["id"], "person_id": person_id}).get_json()
+        pair.append(Duty(staff_api(client, commander, person_id), person_id, post, event_id,
+                         shift["id"], assignment["id"]))
+    clock.advance(minutes=16)
+    sweep(app)
+    assert sorted(a["kind"] for a in open_alerts(commander, event_id)) == [
+        "missed_checkin", "missed_checkin", "understaffed"]
+    pair[0].checkin(taken_at=clock.now())
+    assert sorted(a["kind"] for a in open_alerts(commander, event_id)) == [
+        "missed_checkin", "understaffed"]  # one of the two is not enough
+    pair[1].checkin(metres=5, taken_at=clock.now())  # not the same fix: that would be a spoof sign
+    assert open_alerts(commander, event_id) == []
 
 
 def test_left_post_needs_two_consecutive_outside_fixes(app, clock, commander, duty):

@@ -48,8 +48,8 @@ def check_fix(lat: float, lon: float, taken_at: datetime, received_at: datetime)
 # compiling an ORM query costs more than SQLite takes to answer it (bench/checkins.py).
 DUTY = (select(Assignment.id.label("assignment_id"), Assignment.person_id, Assignment.removed_at,
                Shift.id.label("shift_id"), Shift.event_id, Shift.post_id, Shift.starts_at,
-               Shift.ends_at, Post.lat.label("post_lat"), Post.lon.label("post_lon"),
-               Post.radius_m)
+               Shift.ends_at, Shift.required, Post.lat.label("post_lat"),
+               Post.lon.label("post_lon"), Post.radius_m)
         .join(Shift, Shift.id == Assignment.shift_id).join(Post, Post.id == Shift.post_id))
 DUTY_BY_ID = DUTY.where(Assignment.id == bindparam("assignment_id"))
 DUTIES_AT = DUTY.where(Assignment.person_id == bindparam("person_id"),
@@ -180,12 +180,10 @@ def record_checkin(db: Session, person: Person, fields: dict, *, received_at: da
     checkin = CheckIn(id=inserted[0], **values)
     actor = audit.Actor(f"{person.name} ({person.phone})", "staff")
     audit.record(db, actor, "create", checkin, at=received_at)
-    state = live.announce_checkin(db, duty, checkin, person, received_at, earlier)
-    if state.on_duty and state.last.id == checkin.id and "offline" not in flags:
-        # On duty from a fix taken just now: a missed check-in or left-post alert of this shift
-        # ends at once (the sweeper would only see it at its next pass, in a crowd of others).
-        alerts.resolve_conditions(db, received_at, [f"missed_checkin:{duty.assignment_id}",
-                                                    f"left_post:{duty.assignment_id}"])
+    before, after = live.duty_state(earlier), live.duty_state([*earlier, live.fix_of(checkin)])
+    duty_changed = duty.starts_at <= received_at < duty.ends_at and after.on_duty != before.on_duty
+    live.announce_checkin(db, duty.event_id, checkin, person, received_at, refresh=duty_changed)
+    _end_alerts(db, duty, checkin, after, duty_changed, received_at)
     if reasons:
         alerts.raise_alert(
             db, received_at, event_id=duty.event_id, kind="suspected_spoof",
@@ -194,6 +192,20 @@ def record_checkin(db: Session, person: Person, fields: dict, *, received_at: da
             post_id=duty.post_id, person_id=person.id, shift_id=duty.shift_id,
             checkin_id=checkin.id)
     return checkin, True
+
+
+def _end_alerts(db: Session, duty, checkin: CheckIn, after: live.DutyState, changed: bool,
+                at: datetime) -> None:
+    """The sweeper's conditions that this check-in ends, resolved at once rather than at its
+    next pass (where they would reach the map in a crowd of others)."""
+    ended = []
+    if after.on_duty and after.last.id == checkin.id and "offline" not in checkin.flags:
+        # On duty from a fix taken just now: not missing, and not gone from the post.
+        ended += [f"missed_checkin:{duty.assignment_id}", f"left_post:{duty.assignment_id}"]
+    if changed and after.on_duty and live.shift_present(db, duty.shift_id) >= duty.required:
+        ended.append(f"understaffed:{duty.shift_id}")
+    if ended:
+        alerts.resolve_conditions(db, at, ended)
 
 
 def review_checkin(db: Session, actor: audit.Actor, reviewer_id: int | None, at: datetime,

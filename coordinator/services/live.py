@@ -35,6 +35,8 @@ class Fix(NamedTuple):
 FIX_COLUMNS = tuple(getattr(CheckIn, name) for name in Fix._fields)
 FIXES_OF_ASSIGNMENT = select(*FIX_COLUMNS).where(
     CheckIn.assignment_id == bindparam("assignment_id"))
+ASSIGNED_TO_SHIFT = select(Assignment.id).where(Assignment.shift_id == bindparam("shift_id"),
+                                                Assignment.removed_at.is_(None))
 POST_STATUS = PostStatus.__table__
 
 
@@ -194,19 +196,28 @@ def assignment_fixes(db: Session, assignment_id: int) -> list[Fix]:
             db.connection().execute(FIXES_OF_ASSIGNMENT, {"assignment_id": assignment_id})]
 
 
-def announce_checkin(db: Session, shift, checkin: CheckIn, person: Person,
-                     at: datetime, earlier: list[Fix]) -> DutyState:
-    """The `checkin` message, then the post's status if the check-in changed it: only a change
-    of the person's own duty on a running shift can (time-driven changes are the sweeper's).
-    `shift` is the check-in's shift (anything with its event_id, starts_at and ends_at).
-    Returns the person's duty state on that shift with this fix."""
-    broadcast.queue(db, shift.event_id, "checkin", {
+def fix_of(checkin: CheckIn) -> Fix:
+    return Fix(*(getattr(checkin, name) for name in Fix._fields))
+
+
+def shift_present(db: Session, shift_id: int) -> int:
+    """How many people assigned to the shift are on duty now (as the sweeper counts them)."""
+    assignment_ids = db.connection().execute(ASSIGNED_TO_SHIFT, {"shift_id": shift_id}) \
+        .scalars().all()
+    states = states_by_assignment(db, assignment_ids)
+    return sum(state.on_duty for state in states.values())
+
+
+def announce_checkin(db: Session, event_id: int, checkin: CheckIn, person: Person,
+                     at: datetime, *, refresh: bool) -> None:
+    """The `checkin` message, then the post's status if the check-in may have changed it
+    (`refresh`: it changed the person's duty on a running shift; time-driven changes are the
+    sweeper's)."""
+    broadcast.queue(db, event_id, "checkin", {
         "checkin": {**checkin_json(checkin), "lat": checkin.lat, "lon": checkin.lon},
         "person": {"id": person.id, "name": person.name}})
-    state = duty_state([*earlier, Fix(*(getattr(checkin, name) for name in Fix._fields))])
-    if shift.starts_at <= at < shift.ends_at and duty_state(earlier).on_duty != state.on_duty:
-        refresh_post_status(db, shift.event_id, checkin.post_id, at)
-    return state
+    if refresh:
+        refresh_post_status(db, event_id, checkin.post_id, at)
 
 
 def announce_alert(db: Session, alert: Alert) -> None:
