@@ -25,4 +25,12 @@ def init_app(app) -> SocketIO:
     )
     socketio.on_namespace(LiveNamespace(broadcast.NAMESPACE))
     broadcast.init_app(app, socketio)
+
+    @app.before_request
+    def take_turns():
+        # One gevent worker serves every connection. A keep-alive connection whose next request
+        # is already there would be served again and again without the worker ever switching;
+        # going to the back of the line keeps every phone's wait short when the server is busy.
+        socketio.sleep(0)
+
     return socketio
