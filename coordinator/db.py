@@ -17,7 +17,7 @@ BUSY_TIMEOUT_MS = 30_000
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL, a busy timeout, full sync and foreign keys."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         if engine.url.database not in (None, "", ":memory:"):
             Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
         _configure_sqlite(engine)
