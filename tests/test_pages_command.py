@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import event_body, person_body, post_body
-from field_support import make_duty, staff_api
+from field_support import Duty, make_duty, staff_api
 from live_server import PHONE, browser, browser_page, live_server, sign_in  # noqa: F401
 from playwright.sync_api import expect
 
@@ -127,7 +127,7 @@ def check_in_from_the_phone(browser, base_url, commander, duty, clock):  # noqa:
 
 def test_the_map_follows_the_field_and_the_commander_acts_from_it(browser, live_server, town,  # noqa: F811
                                                                   commander, make_user, clock,
-                                                                  app):
+                                                                  app, client):
     clock.advance(minutes=20)  # 08:20: both shifts have run for 20 minutes
     page = open_command(browser, live_server, make_user("commander", "commander-1"), town.event_id)
     expect_counts(page, full=0, under=0, empty=2, idle=0, on_duty=0, assigned=2, acknowledged=0,
@@ -252,6 +252,16 @@ def test_the_map_follows_the_field_and_the_commander_acts_from_it(browser, live_
     pin(page, "石门水库").click()
     expect(drawer.locator(".checkins li").first).to_contain_text("签退")
     expect(drawer.locator(".checkins .note")).to_have_text("交接班记录：水位正常，溢洪道畅通")
+    assert page.evaluate("window.stillTheSamePage") is True
+
+    # 李强 reaches the pond at last and checks in: his missed check-in and the pond's shortage
+    # end with it, and leave the panel at once.
+    li_qiang = Duty(staff_api(client, commander, town.second["id"]), town.second["id"],
+                    town.pond, town.event_id, town.pond_shift_id, 0)
+    assert li_qiang.checkin(taken_at=clock.now()).status_code == 201
+    expect(page.locator("#alerts li.alert")).to_have_count(0)
+    expect_counts(page, alerts=0)
+    expect(pin(page, "龙潭山塘")).to_have_class(re.compile(r"\bstatus-full\b"))
     assert page.evaluate("window.stillTheSamePage") is True
 
 
