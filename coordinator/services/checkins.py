@@ -182,8 +182,9 @@ def record_checkin(db: Session, person: Person, fields: dict, *, received_at: da
     audit.record(db, actor, "create", checkin, at=received_at)
     before, after = live.duty_state(earlier), live.duty_state([*earlier, live.fix_of(checkin)])
     duty_changed = duty.starts_at <= received_at < duty.ends_at and after.on_duty != before.on_duty
-    live.announce_checkin(db, duty.event_id, checkin, person, received_at, refresh=duty_changed)
-    _end_alerts(db, duty, checkin, after, duty_changed, received_at)
+    post_now = live.announce_checkin(db, duty.event_id, checkin, person, received_at,
+                                     refresh=duty_changed)
+    _end_alerts(db, duty, checkin, after, post_now, received_at)
     if reasons:
         alerts.raise_alert(
             db, received_at, event_id=duty.event_id, kind="suspected_spoof",
@@ -194,15 +195,17 @@ def record_checkin(db: Session, person: Person, fields: dict, *, received_at: da
     return checkin, True
 
 
-def _end_alerts(db: Session, duty, checkin: CheckIn, after: live.DutyState, changed: bool,
-                at: datetime) -> None:
+def _end_alerts(db: Session, duty, checkin: CheckIn, after: live.DutyState,
+                post_now: live.Presence | None, at: datetime) -> None:
     """The sweeper's conditions that this check-in ends, resolved at once rather than at its
-    next pass (where they would reach the map in a crowd of others)."""
+    next pass (where they would reach the map in a crowd of others). `post_now` is the post's
+    presence if the check-in changed the person's duty on a running shift."""
     ended = []
     if after.on_duty and after.last.id == checkin.id and "offline" not in checkin.flags:
         # On duty from a fix taken just now: not missing, and not gone from the post.
         ended += [f"missed_checkin:{duty.assignment_id}", f"left_post:{duty.assignment_id}"]
-    if changed and after.on_duty and live.shift_present(db, duty.shift_id) >= duty.required:
+    if post_now is not None and after.on_duty \
+            and post_now.on_duty(duty.shift_id) >= duty.required:
         ended.append(f"understaffed:{duty.shift_id}")
     if ended:
         alerts.resolve_conditions(db, at, ended)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
@@ -35,8 +36,6 @@ class Fix(NamedTuple):
 FIX_COLUMNS = tuple(getattr(CheckIn, name) for name in Fix._fields)
 FIXES_OF_ASSIGNMENT = select(*FIX_COLUMNS).where(
     CheckIn.assignment_id == bindparam("assignment_id"))
-ASSIGNED_TO_SHIFT = select(Assignment.id).where(Assignment.shift_id == bindparam("shift_id"),
-                                                Assignment.removed_at.is_(None))
 POST_STATUS = PostStatus.__table__
 
 
@@ -72,13 +71,9 @@ def duty_state(fixes: list[Fix]) -> DutyState:
     return state
 
 
-def running_shifts(db: Session, event_id: int, at: datetime,
-                   post_ids: Collection[int] | None = None):
-    query = select(Shift).where(Shift.event_id == event_id, Shift.starts_at <= at,
-                                Shift.ends_at > at)
-    if post_ids is not None:
-        query = query.where(Shift.post_id.in_(list(post_ids)))
-    return db.scalars(query).all()
+def running_shifts(db: Session, event_id: int, at: datetime):
+    return db.scalars(select(Shift).where(Shift.event_id == event_id, Shift.starts_at <= at,
+                                          Shift.ends_at > at)).all()
 
 
 def states_by_assignment(db: Session, assignment_ids: list[int],
@@ -119,11 +114,43 @@ def status_word(required: int, present: int, running: bool) -> str:
     return "under" if present < required else "full"
 
 
-def post_staffing(db: Session, event_id: int, at: datetime, *,
-                  post_ids: Collection[int] | None = None,
-                  history: bool = False) -> dict[int, dict]:
-    """{post_id: {required, present, status}} for the event's posts (or these) at time `at`;
-    `history` counts only what was known at `at`, for replay."""
+@dataclass
+class Presence:
+    """Who is on duty on the running shifts of some posts at one moment: the one reading that
+    the posts' staffing, the sweeper's alerts and a check-in's effects are all decided from."""
+
+    shifts: list          # every shift at these posts: id, post_id, required, starts_at, ends_at
+    running: dict         # the running ones, by id
+    assignments: list     # on the running shifts: id, shift_id, person_id, acknowledged_at
+    states: dict[int, DutyState]
+
+    @cached_property
+    def _on_duty_by_shift(self) -> Counter:
+        return Counter(a.shift_id for a in self.assignments if self.states[a.id].on_duty)
+
+    def on_duty(self, shift_id: int) -> int:
+        """How many people assigned to the shift are on duty."""
+        return self._on_duty_by_shift[shift_id]
+
+    def staffing(self) -> dict[int, dict]:
+        """{post_id: {required, present, status}}; people counted once per post."""
+        required = defaultdict(int)
+        for shift in self.running.values():
+            required[shift.post_id] += shift.required
+        present = defaultdict(set)
+        for assignment in self.assignments:
+            if self.states[assignment.id].on_duty:
+                present[self.running[assignment.shift_id].post_id].add(assignment.person_id)
+        return {pid: {"required": required.get(pid, 0), "present": len(present[pid]),
+                      "status": status_word(required.get(pid, 0), len(present[pid]),
+                                            pid in required)}
+                for pid in {s.post_id for s in self.shifts}}
+
+
+def presence(db: Session, event_id: int, at: datetime, *,
+             post_ids: Collection[int] | None = None, history: bool = False) -> Presence:
+    """The event's posts (or these) at time `at`; `history` counts only what was known at
+    `at`, for replay."""
     query = select(Shift.id, Shift.post_id, Shift.required, Shift.starts_at, Shift.ends_at) \
         .where(Shift.event_id == event_id)
     if post_ids is not None:
@@ -132,28 +159,29 @@ def post_staffing(db: Session, event_id: int, at: datetime, *,
     running = {s.id: s for s in shifts if s.starts_at <= at < s.ends_at}
     as_of = at if history else None
     assignments = db.execute(_assigned_at(
-        select(Assignment.id, Assignment.shift_id, Assignment.person_id)
+        select(Assignment.id, Assignment.shift_id, Assignment.person_id,
+               Assignment.acknowledged_at)
         .where(Assignment.shift_id.in_(list(running))), as_of)).all() if running else []
-    states = states_by_assignment(db, [a.id for a in assignments], as_of)
-    required = defaultdict(int)
-    for shift in running.values():
-        required[shift.post_id] += shift.required
-    present = defaultdict(set)
-    for assignment in assignments:
-        if states[assignment.id].on_duty:
-            present[running[assignment.shift_id].post_id].add(assignment.person_id)
-    return {pid: {"required": required.get(pid, 0), "present": len(present[pid]),
-                  "status": status_word(required.get(pid, 0), len(present[pid]), pid in required)}
-            for pid in {s.post_id for s in shifts}}
+    return Presence(shifts, running, assignments,
+                    states_by_assignment(db, [a.id for a in assignments], as_of))
 
 
-def refresh_post_status(db: Session, event_id: int, post_id: int, at: datetime) -> bool:
-    """Recompute one post's staffing; store it and broadcast `post_status` if it changed."""
-    staffing = post_staffing(db, event_id, at, post_ids=[post_id]).get(post_id)
-    if staffing is None:
-        return False
-    return store_post_status(db, event_id, post_id, staffing["required"], staffing["present"],
-                             staffing["status"], at)
+def post_staffing(db: Session, event_id: int, at: datetime, *,
+                  post_ids: Collection[int] | None = None,
+                  history: bool = False) -> dict[int, dict]:
+    """{post_id: {required, present, status}} for the event's posts (or these) at time `at`."""
+    return presence(db, event_id, at, post_ids=post_ids, history=history).staffing()
+
+
+def refresh_post_status(db: Session, event_id: int, post_id: int, at: datetime) -> Presence:
+    """Recompute one post's staffing; store it and broadcast `post_status` if it changed.
+    Returns what it was computed from."""
+    now = presence(db, event_id, at, post_ids=[post_id])
+    staffing = now.staffing().get(post_id)
+    if staffing is not None:
+        store_post_status(db, event_id, post_id, staffing["required"], staffing["present"],
+                          staffing["status"], at)
+    return now
 
 
 def store_post_status(db: Session, event_id: int, post_id: int, required: int, present: int,
@@ -200,24 +228,15 @@ def fix_of(checkin: CheckIn) -> Fix:
     return Fix(*(getattr(checkin, name) for name in Fix._fields))
 
 
-def shift_present(db: Session, shift_id: int) -> int:
-    """How many people assigned to the shift are on duty now (as the sweeper counts them)."""
-    assignment_ids = db.connection().execute(ASSIGNED_TO_SHIFT, {"shift_id": shift_id}) \
-        .scalars().all()
-    states = states_by_assignment(db, assignment_ids)
-    return sum(state.on_duty for state in states.values())
-
-
 def announce_checkin(db: Session, event_id: int, checkin: CheckIn, person: Person,
-                     at: datetime, *, refresh: bool) -> None:
+                     at: datetime, *, refresh: bool) -> Presence | None:
     """The `checkin` message, then the post's status if the check-in may have changed it
     (`refresh`: it changed the person's duty on a running shift; time-driven changes are the
-    sweeper's)."""
+    sweeper's). Returns the post's presence when it was recomputed."""
     broadcast.queue(db, event_id, "checkin", {
         "checkin": {**checkin_json(checkin), "lat": checkin.lat, "lon": checkin.lon},
         "person": {"id": person.id, "name": person.name}})
-    if refresh:
-        refresh_post_status(db, event_id, checkin.post_id, at)
+    return refresh_post_status(db, event_id, checkin.post_id, at) if refresh else None
 
 
 def announce_alert(db: Session, alert: Alert) -> None:
@@ -229,22 +248,19 @@ def snapshot(db: Session, event: Event, at: datetime, *, history: bool = False) 
     With `history`, the state as the records show it at `at` (the after-action replay)."""
     seq = broadcast.current_seq(db, event.id)
     as_of = at if history else None
-    staffing = post_staffing(db, event.id, at, history=history)
+    now = presence(db, event.id, at, history=history)
+    staffing = now.staffing()
     posts = db.scalars(select(Post).where(Post.id.in_(staffing))).all()
-    running = running_shifts(db, event.id, at)
-    shift_post = {s.id: s.post_id for s in running}
-    assignments = assignments_on(db, list(shift_post), as_of)
     names = dict(db.execute(select(Person.id, Person.name).where(
-        Person.id.in_({a.person_id for a in assignments}))).all())
-    states = states_by_assignment(db, [a.id for a in assignments], as_of)
+        Person.id.in_({a.person_id for a in now.assignments}))).all())
     staff = []
-    for assignment in assignments:
-        state = states[assignment.id]
+    for assignment in now.assignments:
+        state = now.states[assignment.id]
         acknowledged = assignment.acknowledged_at is not None and (
             as_of is None or assignment.acknowledged_at <= as_of)
         staff.append({
             "person_id": assignment.person_id, "name": names.get(assignment.person_id, ""),
-            "post_id": shift_post[assignment.shift_id],
+            "post_id": now.running[assignment.shift_id].post_id,
             "assignment_id": assignment.id,
             "lat": state.last.lat if state.last else None,
             "lon": state.last.lon if state.last else None,

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..models import Alert, Assignment, Event, Person, Post, Shift
+from ..models import Alert, Event, Person, Post, Shift
 from ..presenters import DISPLAY_ZONE
 from . import alerts, live
 
@@ -83,30 +83,23 @@ def _chunks(items: list, size: int):
 
 def _sweep_posts(db: Session, event_id: int, post_ids: list[int], at: datetime,
                  rules: SweepRules, result: SweepResult) -> None:
-    live.store_post_statuses(db, event_id, live.post_staffing(db, event_id, at,
-                                                              post_ids=post_ids), at)
-    running = live.running_shifts(db, event_id, at, post_ids=post_ids)
-    shifts = {s.id: s for s in running}
-    rows = db.execute(select(Assignment, Person).join(Person, Person.id == Assignment.person_id)
-                      .where(Assignment.shift_id.in_(list(shifts)),
-                             Assignment.removed_at.is_(None))).all()
-    states = live.states_by_assignment(db, [r.Assignment.id for r in rows])
+    now = live.presence(db, event_id, at, post_ids=post_ids)
+    live.store_post_statuses(db, event_id, now.staffing(), at)
+    running = list(now.running.values())
+    names = dict(db.execute(select(Person.id, Person.name).where(
+        Person.id.in_({a.person_id for a in now.assignments}))).all())
     post_names = dict(db.execute(select(Post.id, Post.name).where(
         Post.id.in_({s.post_id for s in running}))).all())
     wanted: dict[str, dict] = {}
-    present_by_shift: dict[int, int] = {s.id: 0 for s in running}
-    for row in rows:
-        assignment, person = row.Assignment, row.Person
-        shift = shifts[assignment.shift_id]
-        state = states[assignment.id]
-        post_name = post_names.get(shift.post_id, "")
-        refs = {"post_id": shift.post_id, "person_id": person.id, "shift_id": shift.id}
-        if state.on_duty:
-            present_by_shift[shift.id] += 1
+    for assignment in now.assignments:
+        shift = now.running[assignment.shift_id]
+        state = now.states[assignment.id]
+        person_name, post_name = names.get(assignment.person_id, ""), post_names.get(shift.post_id, "")
+        refs = {"post_id": shift.post_id, "person_id": assignment.person_id, "shift_id": shift.id}
         if not state.ever_on_duty and at >= shift.starts_at + rules.late_grace:
             wanted[f"missed_checkin:{assignment.id}"] = {
                 "kind": "missed_checkin", **refs,
-                "message": f"{person.name} 未按时到{post_name}签到（班次 {_hhmm(shift.starts_at)} 开始）"}
+                "message": f"{person_name} 未按时到{post_name}签到（班次 {_hhmm(shift.starts_at)} 开始）"}
         elif state.ever_on_duty and not state.checked_out and (
                 state.outside_run >= live.LEFT_AFTER_OUTSIDE_FIXES or (
                     state.on_duty
@@ -114,12 +107,13 @@ def _sweep_posts(db: Session, event_id: int, post_ids: list[int], at: datetime,
             reason = ("连续两次定位在电子围栏外" if not state.on_duty
                       else f"超过 {int(rules.presence_interval.total_seconds() // 60)} 分钟未在岗确认")
             wanted[f"left_post:{assignment.id}"] = {
-                "kind": "left_post", **refs, "message": f"{person.name} 可能已离开{post_name}：{reason}"}
+                "kind": "left_post", **refs, "message": f"{person_name} 可能已离开{post_name}：{reason}"}
     for shift in running:
-        if at >= shift.starts_at + rules.late_grace and present_by_shift[shift.id] < shift.required:
+        present = now.on_duty(shift.id)
+        if at >= shift.starts_at + rules.late_grace and present < shift.required:
             wanted[f"understaffed:{shift.id}"] = {
                 "kind": "understaffed", "post_id": shift.post_id, "shift_id": shift.id,
-                "message": f"{post_names.get(shift.post_id, '')} 在岗 {present_by_shift[shift.id]} 人，"
+                "message": f"{post_names.get(shift.post_id, '')} 在岗 {present} 人，"
                            f"应到 {shift.required} 人"}
     open_alerts = db.scalars(select(Alert).where(
         Alert.event_id == event_id, Alert.resolved_at.is_(None), Alert.kind.in_(SWEPT_KINDS),
