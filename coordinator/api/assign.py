@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock, db
-from ..models import Person, Post, Shift
+from ..models import COMMANDING_ROLES, WATCHING_ROLES, Person, Post, Shift
 from ..presenters import iso
 from ..services import assignment, events, roster
 from .endpoint import OPERATIONS, endpoint, parse_json_body
@@ -25,8 +25,8 @@ from .schemas import (
 )
 
 bp = Blueprint("assign", __name__, url_prefix="/api/v1")
-COMMANDERS = ("admin", "commander")
-READERS = ("admin", "commander", "inspector")
+COMMANDERS = COMMANDING_ROLES
+READERS = WATCHING_ROLES
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

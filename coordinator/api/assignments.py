@@ -6,15 +6,15 @@ from flask import Blueprint, jsonify
 from sqlalchemy import select
 
 from .. import clock, db
-from ..models import Person, Shift
+from ..models import COMMANDING_ROLES, WATCHING_ROLES, Person, Shift
 from ..presenters import assignment_json
 from ..services import events
 from .endpoint import endpoint
 from .schemas import AssignmentAnswer, AssignmentBody, AssignmentsList, AssignmentsQuery
 
 bp = Blueprint("assignments", __name__, url_prefix="/api/v1")
-READERS = ("admin", "commander", "inspector")
-COMMANDERS = ("admin", "commander")
+READERS = WATCHING_ROLES
+COMMANDERS = COMMANDING_ROLES
 
 
 def assignments_json(session, assignments) -> list[dict]:

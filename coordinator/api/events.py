@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import select
 
 from .. import clock, db
-from ..models import Post
+from ..models import COMMANDING_ROLES, WATCHING_ROLES, Post
 from ..presenters import event_json, shift_json
 from ..services import events
 from .endpoint import endpoint
@@ -22,8 +22,8 @@ from .schemas import (
 )
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1/events")
-READERS = ("admin", "commander", "inspector")
-COMMANDERS = ("admin", "commander")
+READERS = WATCHING_ROLES
+COMMANDERS = COMMANDING_ROLES
 
 
 @endpoint(bp, "", "POST", summary="Open an emergency response", roles=COMMANDERS, body=EventBody,

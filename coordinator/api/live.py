@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from .. import clock, db
 from ..errors import not_found
-from ..models import FieldReport, Person, Shift
+from ..models import WATCHING_ROLES, FieldReport, Person, Shift
 from ..presenters import alert_json, event_json, iso, post_json, report_json
 from ..services import alerts, dispatch, events, live, posts
 from ..services.paging import page
@@ -30,7 +30,7 @@ from .schemas import (
 )
 
 bp = Blueprint("live", __name__, url_prefix="/api/v1")
-WATCHERS = ("admin", "commander", "inspector")
+WATCHERS = WATCHING_ROLES
 
 
 @endpoint(bp, "/events/<int:event_id>/snapshot", "GET",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import clock, db
+from ..models import WATCHING_ROLES
 from ..presenters import person_json
 from ..services import imports, people
 from .endpoint import endpoint
@@ -12,7 +13,7 @@ from .schemas import ImportAnswer, PeopleList, PeopleQuery, PersonAnswer, Person
 from .uploads import uploaded_file
 
 bp = Blueprint("people", __name__, url_prefix="/api/v1/people")
-READERS = ("admin", "commander", "inspector")
+READERS = WATCHING_ROLES
 EDITORS = ("admin",)
 
 

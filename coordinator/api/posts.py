@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import clock, db
+from ..models import COMMANDING_ROLES, WATCHING_ROLES
 from ..presenters import post_json
 from ..services import imports, posts
 from .endpoint import endpoint
@@ -12,8 +13,8 @@ from .schemas import ImportAnswer, PostAnswer, PostBody, PostPatch, PostsList, P
 from .uploads import uploaded_file
 
 bp = Blueprint("posts", __name__, url_prefix="/api/v1/posts")
-READERS = ("admin", "commander", "inspector")
-EDITORS = ("admin", "commander")
+READERS = WATCHING_ROLES
+EDITORS = COMMANDING_ROLES
 
 
 @endpoint(bp, "", "POST", summary="Add a post to the catalogue", roles=EDITORS, body=PostBody,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from .. import clock, db
 from ..errors import not_found, validation_error
-from ..models import Commendation, Event, Person, Post, Shift, SpotCheck, User
+from ..models import WATCHING_ROLES, Commendation, Event, Person, Post, Shift, SpotCheck, User
 from ..presenters import DISPLAY_ZONE, checkin_json, event_json, iso
 from ..services import audit, events, exports, geo, live, performance, supervision
 from .endpoint import endpoint
@@ -44,8 +44,8 @@ from .schemas import (
 )
 
 bp = Blueprint("records", __name__, url_prefix="/api/v1")
-WATCHERS = ("admin", "commander", "inspector")
-EXPORTERS = ("admin", "commander", "inspector")
+WATCHERS = WATCHING_ROLES
+EXPORTERS = WATCHING_ROLES
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOP_COMMENDED = 10
 OPEN_ABSENCES = 200

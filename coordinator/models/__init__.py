@@ -1,6 +1,6 @@
 """All models, imported here so that metadata (and Alembic) sees every table."""
 
-from .accounts import ROLES, LinkRefusal, LoginFailure, StaffLink, User
+from .accounts import COMMANDING_ROLES, ROLES, WATCHING_ROLES, LinkRefusal, LoginFailure, StaffLink, User
 from .alerts import ALERT_KINDS, REPORT_CATEGORIES, Alert, FieldReport
 from .audit import AuditEntry
 from .base import Base
@@ -23,7 +23,9 @@ __all__ = [
     "POST_STATUSES",
     "REPORT_CATEGORIES",
     "REVIEW_VERDICTS",
+    "COMMANDING_ROLES",
     "ROLES",
+    "WATCHING_ROLES",
     "Alert",
     "Assignment",
     "AuditEntry",

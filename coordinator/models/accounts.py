@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base
 
 ROLES = ("admin", "commander", "inspector", "staff")
+# Everyone but field staff may watch a response; admins and commanders may change it.
+WATCHING_ROLES = ("admin", "commander", "inspector")
+COMMANDING_ROLES = ("admin", "commander")
 
 
 class User(Base):

@@ -7,13 +7,13 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from .. import clock, db
 from ..errors import error_body
-from ..models import Event
+from ..models import WATCHING_ROLES, Event
 from ..security import DEVICE_COOKIE
 from ..services import accounts
 from . import broadcast
 
 CLIENTS = "live_clients"
-WATCHER_ROLES = ("admin", "commander", "inspector")
+WATCHER_ROLES = WATCHING_ROLES
 
 
 def _principal(auth) -> accounts.Principal | None:

@@ -8,17 +8,17 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import clock, db
-from ..models import Event
+from ..models import COMMANDING_ROLES, WATCHING_ROLES, Event
 from ..presenters import DISPLAY_ZONE
 from ..security import current_principal
 from .pages import page_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-READERS = ("admin", "commander", "inspector")
+READERS = WATCHING_ROLES
 PEOPLE_EDITORS = ("admin",)
-POST_EDITORS = ("admin", "commander")
-EVENT_EDITORS = ("admin", "commander")
+POST_EDITORS = COMMANDING_ROLES
+EVENT_EDITORS = COMMANDING_ROLES
 
 # Each entry: the page's endpoint, who may open it, and the endpoints that mark it as current.
 # The command-center pages (coordinator/web/command.py) build their menu from this list too.

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock, db
-from ..models import Event
+from ..models import COMMANDING_ROLES, WATCHING_ROLES, Event
 from ..presenters import iso
 from .admin import (
     common_strings,
@@ -21,8 +21,8 @@ from .pages import page_for
 
 bp = Blueprint("command", __name__, url_prefix="/command")
 
-WATCHERS = ("admin", "commander", "inspector")
-DISPATCHERS = ("admin", "commander")
+WATCHERS = WATCHING_ROLES
+DISPATCHERS = COMMANDING_ROLES
 
 
 def alert_kinds() -> dict[str, str]:

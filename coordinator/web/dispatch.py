@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_babel import gettext as _
 
 from .. import clock, db
-from ..models import Event
+from ..models import COMMANDING_ROLES, WATCHING_ROLES, Event
 from ..presenters import DISPLAY_ZONE
 from ..services import roster
 from .admin import common_strings, levels, navigation_context, post_kinds
@@ -17,8 +17,8 @@ from .pages import page_for
 
 bp = Blueprint("dispatch", __name__)
 
-COMMANDERS = ("admin", "commander")
-READERS = ("admin", "commander", "inspector")
+COMMANDERS = COMMANDING_ROLES
+READERS = WATCHING_ROLES
 
 
 def dispatch_strings() -> dict:

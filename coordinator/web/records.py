@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import db
-from ..models import Event, Person
+from ..models import WATCHING_ROLES, Event, Person
 from ..presenters import DISPLAY_ZONE
 from ..security import current_principal
 from .admin import (
@@ -23,7 +23,7 @@ from .pages import page_for
 
 bp = Blueprint("duty_records", __name__, url_prefix="/records")
 
-READERS = ("admin", "commander", "inspector")
+READERS = WATCHING_ROLES
 COMMENDERS = ("commander",)
 REVIEWERS = ("inspector",)
 

@@ -15,7 +15,7 @@ from wtforms import ValidationError
 
 from .. import clock, db
 from ..api.auth import staff_link_url
-from ..models import Assignment, Event, Person, Shift
+from ..models import COMMANDING_ROLES, Assignment, Event, Person, Shift
 from ..presenters import DISPLAY_ZONE
 from ..services import accounts
 from .admin import navigation_context
@@ -24,7 +24,7 @@ from .pages import page_for
 bp = Blueprint("staff_links", __name__, url_prefix="/admin/staff-links")
 bp.context_processor(navigation_context)
 
-PRINTERS = ("admin", "commander")  # the roles that may make staff links (API.md)
+PRINTERS = COMMANDING_ROLES  # the roles that may make staff links (API.md)
 MAX_CARDS = 300
 
 
