@@ -135,7 +135,11 @@ class Poster:
 
 
 def commander_token(database_url: str) -> tuple[str, int]:
+    """A commander's token, and the id of the one event `prepare` made."""
+    from sqlalchemy import select
+
     from coordinator import create_app, db
+    from coordinator.models import Event
     from coordinator.services import accounts
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": BENCH_SECRET})
@@ -147,8 +151,9 @@ def commander_token(database_url: str) -> tuple[str, int]:
         session.commit()
         token, _ = accounts.issue_token(BENCH_SECRET, accounts.principal_for_user(user), at=now,
                                         ttl=timedelta(hours=2))
+        event_id = session.scalar(select(Event.id))
     app.extensions["db"]["engine"].dispose()
-    return token, 1
+    return token, event_id
 
 
 def run(url: str, rows, token: str, event_id: int, clients: int, rate: float, seconds: float,
