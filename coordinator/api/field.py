@@ -10,7 +10,7 @@ from .. import clock, db
 from ..errors import forbidden, not_found
 from ..models import FieldReport, Person
 from ..presenters import checkin_json, iso, report_json
-from ..services import checkins, duty, reports
+from ..services import accounts, checkins, duty, reports
 from .assignments import assignments_json
 from .endpoint import endpoint
 from .schemas import (
@@ -43,13 +43,21 @@ def caller_person(principal) -> Person:
     return person
 
 
+def caller_card(principal) -> accounts.PersonCard | Person:
+    """The caller's id, name and phone: the row read with the bearer token when there is one."""
+    record = principal.record
+    if isinstance(record, accounts.PersonCard | Person) and record.id == principal.person_id:
+        return record
+    return caller_person(principal)
+
+
 @endpoint(bp, "/checkins", "POST", summary="Check in, confirm presence or check out at a post",
           roles=STAFF, body=CheckInBody, response=CheckInAnswer, status=201)
 def create_checkin(principal, body: CheckInBody):
     session = db.session()
     fields = body.model_dump()
     fields["client_id"] = str(body.client_id)
-    checkin, created = checkins.record_checkin(session, caller_person(principal), fields,
+    checkin, created = checkins.record_checkin(session, caller_card(principal), fields,
                                                received_at=clock.now(), rules=fence_rules())
     session.commit()
     return jsonify(checkin_json(checkin)), 201 if created else 200

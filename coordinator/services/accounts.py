@@ -7,9 +7,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -88,8 +89,21 @@ def principal_for_user(user: User) -> Principal:
     return Principal(user.role, user.id, user.person_id, user.username, user)
 
 
-def principal_for_person(person: Person) -> Principal:
+def principal_for_person(person: Person | PersonCard) -> Principal:
     return Principal("staff", None, person.id, f"{person.name} ({person.phone})", person)
+
+
+class PersonCard(NamedTuple):
+    """What a field request needs of its caller: read with one plain query, not an ORM load."""
+
+    id: int
+    name: str
+    phone: str
+
+
+# The person behind a field worker's bearer token (every check-in reads it).
+ACTIVE_PERSON = select(Person.id, Person.name, Person.phone).where(
+    Person.id == bindparam("person_id"), Person.active.is_(True))
 
 
 def failures_in_window(db: Session, username: str, address: str, since: datetime) -> tuple[int, int]:
@@ -159,8 +173,8 @@ def read_token(db: Session, secret_key: str, token: str, *, at: datetime):
         user = db.get(User, subject["u"])
         return principal_for_user(user) if user is not None and user.active else None
     if isinstance(subject.get("p"), int):
-        person = db.get(Person, subject["p"])
-        return principal_for_person(person) if person is not None and person.active else None
+        row = db.connection().execute(ACTIVE_PERSON, {"person_id": subject["p"]}).first()
+        return principal_for_person(PersonCard(*row)) if row is not None else None
     return None
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..errors import forbidden, not_found, validation_error
 from ..models import Assignment, CheckIn, Person, Post, Shift
 from . import alerts, audit, geo, live
+from .accounts import PersonCard
 from .idempotency import claim_client_id, replay, request_fingerprint
 
 INFERENCE_LEAD = timedelta(minutes=60)
@@ -137,7 +138,7 @@ def spoof_reasons(db: Session, person_id: int, lat: float, lon: float, accuracy_
     return reasons
 
 
-def record_checkin(db: Session, person: Person, fields: dict, *, received_at: datetime,
+def record_checkin(db: Session, person: Person | PersonCard, fields: dict, *, received_at: datetime,
                    rules: FenceRules) -> tuple[CheckIn, bool]:
     """Store a check-in (flagged or not); (check-in, created). A replay returns the first one."""
     fingerprint = request_fingerprint(fields)
