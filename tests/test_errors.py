@@ -57,6 +57,38 @@ def test_a_body_that_is_not_a_json_object_is_400(admin, counts, raw):
     assert counts() == before
 
 
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("raw", [
+    _nested(1000),
+    json.dumps(person_body(name="x"))[:-1] + ', "extra": ' + _nested(300) + "}",
+    json.dumps(person_body(name="x"))[:-1] + ', "extra": ' + _nested(950) + "}",
+    '{"name": ' + _nested(5000) + "}",
+    json.dumps(person_body(name="a\ud800b"), ensure_ascii=True),
+    json.dumps(person_body(name="王芳")).encode("utf-16"),
+], ids=["array-1000-deep", "field-300-deep", "field-950-deep", "field-5000-deep",
+        "lone-surrogate", "utf-16"])
+def test_json_the_parser_cannot_read_is_400_not_500(admin, counts, raw):
+    """Nesting deeper than the parsers go, a lone surrogate, or another encoding than UTF-8."""
+    before = counts()
+
+    response = admin.post("/api/v1/people", data=raw, content_type=JSON)
+
+    assert_error(response, 400, "bad_request")
+    assert counts() == before
+
+
+def test_a_utf8_body_with_a_byte_order_mark_is_read(admin):
+    """Windows tools write one; RFC 8259 lets a parser ignore it."""
+    raw = b"\xef\xbb\xbf" + json.dumps(person_body(name="王芳")).encode("utf-8")
+
+    response = admin.post("/api/v1/people", data=raw, content_type=JSON)
+
+    assert response.status_code == 201 and response.get_json()["name"] == "王芳"
+
+
 @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data"])
 def test_a_form_instead_of_json_is_400(admin, counts, content_type):
     before = counts()

@@ -405,6 +405,7 @@ def test_posts_geojson_bad_features_are_reported_by_position(commander):
     b"[1, 2", b'"text"', b"[]", b'{"type": "FeatureCollection"}',
     b'{"type": "FeatureCollection", "features": 5}',
     b'{"type": "FeatureCollection", "features": {"a": 1}}',
+    b'{"type": "FeatureCollection", "features": ' + b"[" * 3000 + b"]" * 3000 + b"}",
 ])
 def test_posts_file_that_is_not_geojson_is_422(commander, content):
     response = upload(commander, "/api/v1/posts/import", content, "posts.geojson")

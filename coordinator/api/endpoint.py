@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 from dataclasses import dataclass, field
@@ -45,20 +46,23 @@ def fields_from(error: ValidationError) -> dict[str, str]:
     return fields
 
 
-def _nul_field(value, path: str = "") -> str | None:
-    """The path of the first string holding a NUL character (PostgreSQL cannot store one)."""
-    if isinstance(value, str):
-        return (path or "body") if "\x00" in value else None
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return None
-    for key, item in items:
-        found = _nul_field(item, f"{path}.{key}" if path else str(key))
-        if found:
-            return found
+def _nul_field(value) -> str | None:
+    """The path of the first string holding a NUL character (PostgreSQL cannot store one).
+    Walked with a list, not recursion: a body may nest as deep as the JSON parser allows."""
+    stack = [(value, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path or "body"
+            continue
+        if isinstance(value, dict):
+            items = list(value.items())
+        elif isinstance(value, list):
+            items = list(enumerate(value))
+        else:
+            continue
+        stack.extend((item, f"{path}.{key}" if path else str(key)) for key, item in reversed(items))
     return None
 
 
@@ -73,16 +77,23 @@ def parse_json_body(model: type[BaseModel]) -> BaseModel:
     if request.mimetype in FORM_MIMETYPES:
         raise bad_request("Send the body as a JSON object (Content-Type: application/json).")
     raw = request.get_data(cache=True)
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]  # RFC 8259 lets a parser ignore a byte order mark
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("The body is not valid JSON.") from None
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested beyond the parser
+        raise bad_request("The body is not valid UTF-8 JSON.") from None
     if not isinstance(data, dict):
         raise bad_request("The body must be a JSON object.")
     _refuse_nul(data)
     try:
         return model.model_validate_json(raw)
     except ValidationError as error:
+        unreadable = [item["msg"] for item in error.errors() if item["type"] == "json_invalid"]
+        if unreadable:
+            # What Python's parser lets through and the strict one does not: a lone surrogate,
+            # nesting deeper than it reads.
+            raise bad_request(f"The body is not valid JSON: {unreadable[0]}.") from None
         raise validation_error(fields_from(error)) from None
 
 

@@ -181,7 +181,7 @@ def _geojson_rows(content: bytes) -> list[tuple[int, dict]]:
             else [document]
         if not isinstance(features, list):
             raise TypeError("features is not a list")
-    except (ValueError, UnicodeDecodeError, AttributeError, KeyError, TypeError):
+    except (ValueError, UnicodeDecodeError, AttributeError, KeyError, TypeError, RecursionError):
         raise validation_error({"file": "the file is not a GeoJSON Feature or FeatureCollection"}) \
             from None
     records = []
