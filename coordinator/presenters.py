@@ -122,6 +122,12 @@ def checkin_json(checkin: CheckIn) -> dict:
     }
 
 
+def recorded_checkin_json(checkin: CheckIn) -> dict:
+    """The answer to the phone that sent the check-in: the check-in as it was recorded. A later
+    review is not part of it, so that a replay of the same `client_id` answers the first body."""
+    return {**checkin_json(checkin), "review_verdict": None}
+
+
 def report_json(report: FieldReport, photo_url: str | None) -> dict:
     return {
         "id": report.id,

@@ -172,6 +172,18 @@ def test_replay_answers_200_with_the_first_body_and_stores_nothing(app, duty, cl
     assert stored_checkins(app) == 1
 
 
+def test_replay_after_a_review_still_answers_the_first_body(api_as, duty):
+    """The phone's answer is the check-in as recorded; an inspector's later verdict is not."""
+    body = base_body(duty)
+    first = duty.staff.post("/api/v1/checkins", json=body)
+    api_as("inspector").post(f"/api/v1/checkins/{first.get_json()['id']}/review",
+                             json={"verdict": "rejected", "note": "现场核实本人不在岗"})
+
+    again = duty.staff.post("/api/v1/checkins", json=body)
+
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+
+
 def test_reused_client_id_with_another_body_is_refused(app, duty):
     body = base_body(duty)
     duty.staff.post("/api/v1/checkins", json=body)

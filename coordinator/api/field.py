@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, url_for
 from .. import clock, db
 from ..errors import forbidden, not_found
 from ..models import FieldReport, Person
-from ..presenters import checkin_json, iso, report_json
+from ..presenters import checkin_json, iso, recorded_checkin_json, report_json
 from ..services import accounts, checkins, duty, reports
 from .assignments import assignments_json
 from .endpoint import endpoint
@@ -60,7 +60,7 @@ def create_checkin(principal, body: CheckInBody):
     checkin, created = checkins.record_checkin(session, caller_card(principal), fields,
                                                received_at=clock.now(), rules=fence_rules())
     session.commit()
-    return jsonify(checkin_json(checkin)), 201 if created else 200
+    return jsonify(recorded_checkin_json(checkin)), 201 if created else 200
 
 
 @endpoint(bp, "/checkins/<int:checkin_id>/review", "POST",
