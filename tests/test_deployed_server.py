@@ -98,3 +98,19 @@ def test_a_phone_slow_to_send_its_body_does_not_hold_up_other_check_ins(
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
     assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["within_fence"] is True
+
+
+def test_gunicorn_refuses_an_unsafe_production_setup_in_one_plain_line(tmp_path):
+    """An operator who forgot the secret key sees why the server stopped, not a traceback."""
+    env = {**os.environ, "COORDINATOR_ENV": "production", "GUNICORN_LOG_LEVEL": "warning",
+           "COORDINATOR_DATABASE_URL": "sqlite:///" + str(tmp_path / "prod.db")}
+    env.pop("COORDINATOR_SECRET_KEY", None)
+
+    server = subprocess.run([str(GUNICORN), "-c", "deploy/gunicorn.conf.py",
+                             "-b", f"127.0.0.1:{free_port()}", "wsgi:app"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+    assert server.returncode != 0
+    assert "refusing to start in production" in server.stderr
+    assert "COORDINATOR_SECRET_KEY" in server.stderr
+    assert "Traceback" not in server.stderr
