@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 CODES_BY_STATUS = {
@@ -67,6 +68,14 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def _is_unique_violation(error: IntegrityError) -> bool:
+    """PostgreSQL's unique_violation, SQLite's UNIQUE constraint (not a check or a trigger)."""
+    cause = error.orig
+    return getattr(cause, "sqlstate", None) == "23505" or \
+        getattr(cause, "sqlite_errorname", None) in ("SQLITE_CONSTRAINT_UNIQUE",
+                                                      "SQLITE_CONSTRAINT_PRIMARYKEY")
+
+
 def register_errorhandlers(app) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
@@ -86,6 +95,18 @@ def register_errorhandlers(app) -> None:
                     response.headers[name] = value
             return response, status
         return render_template("error.html", status=status, error=error), status
+
+    @app.errorhandler(IntegrityError)
+    def _stored_at_the_same_time(error: IntegrityError):
+        # Two requests stored the same unique value at once: the later one's check ("this phone
+        # is already registered") ran before the first committed. Its transaction is rolled back.
+        if not _is_unique_violation(error):
+            return _unexpected(error)
+        app.logger.info("unique violation answered 409: %s", error.orig)
+        message = "Another request stored the same record at the same moment; reload and retry."
+        if _wants_json():
+            return jsonify(error_body("conflict", message)), 409
+        return render_template("error.html", status=409, error=None), 409
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -287,6 +287,40 @@ def test_ids_out_of_range_in_a_body_are_422_not_500(commander, counts):
     assert counts() == before
 
 
+@pytest.mark.parametrize("path, field", [
+    ("/api/v1/events/{event}/posts/{post}/on-shift?at=0001-01-01T00:00:00%2B14:00", "at"),
+    ("/api/v1/events/{event}/posts/{post}/on-shift?at=9999-12-31T23:59:59-14:00", "at"),
+    ("/api/v1/events/{event}/roster.xlsx?date=9999-12-31", "date"),
+    ("/api/v1/events/{event}/roster.xlsx?date=0001-01-01", "date"),
+    ("/api/v1/exports/season.xlsx?since=0001-01-01", "since"),
+    ("/api/v1/exports/season.xlsx?until=9999-12-31", "until"),
+    ("/api/v1/exports/season.xlsx?event_ids=2147483648", "event_ids"),
+    ("/api/v1/exports/season.xlsx?event_ids={event},9999999999", "event_ids"),
+], ids=["on-shift-year-1", "on-shift-year-9999", "roster-year-9999", "roster-year-1",
+        "season-since-year-1", "season-until-year-9999", "season-id-2**31", "season-id-10-digits"])
+def test_moments_and_ids_at_the_ends_of_their_range_are_422_not_500(commander, event_id, post_id,
+                                                                    path, field):
+    response = commander.get(path.format(event=event_id, post=post_id))
+
+    assert_error(response, 422, "validation_error", [field])
+
+
+def test_the_same_phone_stored_twice_at_once_is_409_not_500(admin, counts, monkeypatch):
+    """Two requests that both passed the "phone already registered" check before either
+    committed (PostgreSQL, several workers): the second one's insert breaks the unique
+    constraint. Simulated by skipping the check for the second."""
+    from coordinator.services import people
+
+    admin.post("/api/v1/people", json=person_body(phone="13900000077"))
+    before = counts()
+    monkeypatch.setattr(people, "_ensure_phone_free", lambda *args, **kwargs: None)
+
+    response = admin.post("/api/v1/people", json=person_body(name="李四", phone="13900000077"))
+
+    assert_error(response, 409, "conflict")
+    assert counts() == before
+
+
 def test_a_nul_character_in_text_is_422_not_500(admin, counts):
     before = counts()
 

@@ -414,6 +414,21 @@ def test_posts_file_that_is_not_geojson_is_422(commander, content):
     assert "file" in response.get_json()["error"]["fields"]
 
 
+def test_a_nul_character_in_a_file_is_a_row_error_not_500(admin, commander):
+    people_file = "name,phone,unit,kind\nA\x00B,13812345678,u,cadre\n张伟,13812345679,u,cadre\n"
+    people_file = people_file.encode("utf-8")
+    result = upload(admin, "/api/v1/people/import", people_file, "people.csv").get_json()
+    assert (result["created"], [e["row"] for e in result["errors"]]) == (1, [2])
+    assert "NUL" in result["errors"][0]["message"]
+
+    document = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [119.9, 28.1]},
+        "properties": {"name": "石\u0000门", "kind": "reservoir", "radius_m": 100}}]}
+    result = upload(commander, "/api/v1/posts/import", json.dumps(document).encode(),
+                    "posts.geojson").get_json()
+    assert result["created"] == 0 and "NUL" in result["errors"][0]["message"]
+
+
 def test_posts_broken_rows_are_reported_and_good_rows_imported(commander):
     content = csv_bytes([
         POSTS_ZH,                                                   # row 1

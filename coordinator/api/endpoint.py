@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import bad_request, not_found, validation_error
 from ..security import require
-from .schemas import MAX_ID
+from .schemas import MAX_ID, nul_field
 
 FORM_MIMETYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
 
@@ -46,28 +46,8 @@ def fields_from(error: ValidationError) -> dict[str, str]:
     return fields
 
 
-def _nul_field(value) -> str | None:
-    """The path of the first string holding a NUL character (PostgreSQL cannot store one).
-    Walked with a list, not recursion: a body may nest as deep as the JSON parser allows."""
-    stack = [(value, "")]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                return path or "body"
-            continue
-        if isinstance(value, dict):
-            items = list(value.items())
-        elif isinstance(value, list):
-            items = list(enumerate(value))
-        else:
-            continue
-        stack.extend((item, f"{path}.{key}" if path else str(key)) for key, item in reversed(items))
-    return None
-
-
 def _refuse_nul(data) -> None:
-    field_path = _nul_field(data)
+    field_path = nul_field(data)
     if field_path:
         raise validation_error({field_path: "must not contain the NUL character"})
 

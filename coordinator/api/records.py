@@ -19,6 +19,7 @@ from ..presenters import DISPLAY_ZONE, checkin_json, event_json, iso
 from ..services import audit, events, exports, geo, live, performance, supervision
 from .endpoint import endpoint
 from .schemas import (
+    MAX_ID,
     CommendationAnswer,
     CommendationBody,
     CommendationsList,
@@ -428,7 +429,8 @@ def season_events(session, query: SeasonExportQuery) -> list[Event]:
     statement = select(Event)
     if query.event_ids:
         ids = [int(part) for part in query.event_ids.split(",")]
-        found = {e.id: e for e in session.scalars(statement.where(Event.id.in_(ids)))}
+        storable = [i for i in ids if i <= MAX_ID]  # a larger id names no event
+        found = {e.id: e for e in session.scalars(statement.where(Event.id.in_(storable)))}
         unknown = [str(i) for i in ids if i not in found]
         if unknown:
             raise validation_error({"event_ids": "no event has the id " + ", ".join(unknown)})

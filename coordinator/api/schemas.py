@@ -17,6 +17,8 @@ from pydantic import (
     field_validator,
 )
 
+from ..models import MAX_ID
+
 # Lengths match the columns they are stored in (a longer value is a 422, never a database error).
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
@@ -27,7 +29,6 @@ Phone = Annotated[
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
-MAX_ID = 2**31 - 1  # the largest value the database's integer id columns hold
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
@@ -40,7 +41,36 @@ def _storable(moment: datetime) -> datetime:
     return moment
 
 
+def _storable_day(day: date_type) -> date_type:
+    """The same bounds for a calendar day (a day at the ends of the calendar overflows once a
+    day is added to it, or it is turned into UTC)."""
+    if not EARLIEST.date() <= day < LATEST.date():
+        raise ValueError("must be between the years 1900 and 9000")
+    return day
+
+
+def nul_field(value) -> str | None:
+    """The path of the first string holding a NUL character (PostgreSQL cannot store one).
+    Walked with a list, not recursion: a body may nest as deep as the JSON parser allows."""
+    stack = [(value, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path or "body"
+            continue
+        if isinstance(value, dict):
+            items = list(value.items())
+        elif isinstance(value, list):
+            items = list(enumerate(value))
+        else:
+            continue
+        stack.extend((item, f"{path}.{key}" if path else str(key)) for key, item in reversed(items))
+    return None
+
+
 Moment = Annotated[AwareDatetime, AfterValidator(_storable)]
+Day = Annotated[date_type, AfterValidator(_storable_day)]
 PersonKind = Literal["cadre", "village_official", "other"]
 PostKind = Literal[
     "reservoir", "pond", "landslide", "low_road", "dangerous_house", "shelter", "bridge",
@@ -662,8 +692,8 @@ class ConfirmBody(Body):
 
 
 class OpenShiftsQuery(Query):
-    starts_from: AwareDatetime | None = None
-    starts_until: AwareDatetime | None = None
+    starts_from: Moment | None = None
+    starts_until: Moment | None = None
     village: str | None = Field(None, max_length=80)
     kind: PostKind | None = None
 
@@ -690,7 +720,7 @@ class OpenShiftsList(Answer):
 
 
 class RosterQuery(Query):
-    date: date_type
+    date: Day
     leader: str | None = Field(None, max_length=40, description="带班领导, printed when given")
     leader_phone: str | None = Field(None, max_length=32)
 
@@ -747,7 +777,7 @@ class SpotChecksList(Answer):
 
 
 class OnShiftQuery(Query):
-    at: AwareDatetime | None = Field(None, description="default: now")
+    at: Moment | None = Field(None, description="default: now")
 
 
 class OnShiftPerson(PersonRef):
@@ -991,5 +1021,5 @@ class CsvExportQuery(ExportQuery):
 class SeasonExportQuery(ExportQuery):
     event_ids: str | None = Field(None, pattern=r"^[0-9]{1,10}(,[0-9]{1,10}){0,99}$",
                                   description="comma-separated event ids, e.g. 1,2,3")
-    since: date_type | None = Field(None, description="events starting on or after (Beijing)")
-    until: date_type | None = Field(None, description="events starting on or before (Beijing)")
+    since: Day | None = Field(None, description="events starting on or after (Beijing)")
+    until: Day | None = Field(None, description="events starting on or before (Beijing)")

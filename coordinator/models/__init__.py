@@ -3,7 +3,7 @@
 from .accounts import COMMANDING_ROLES, ROLES, WATCHING_ROLES, LinkRefusal, LoginFailure, StaffLink, User
 from .alerts import ALERT_KINDS, REPORT_CATEGORIES, Alert, FieldReport
 from .audit import AuditEntry
-from .base import Base
+from .base import MAX_ID, Base
 from .checkins import CHECKIN_FLAGS, CHECKIN_KINDS, REVIEW_VERDICTS, CheckIn
 from .events import ASSIGNMENT_SOURCES, EVENT_KINDS, Assignment, Event, Shift
 from .live import POST_STATUSES, EventSequence, PostStatus
@@ -17,6 +17,7 @@ __all__ = [
     "CHECKIN_FLAGS",
     "CHECKIN_KINDS",
     "COMMENDATION_KINDS",
+    "MAX_ID",
     "EVENT_KINDS",
     "PERSON_KINDS",
     "POST_KINDS",

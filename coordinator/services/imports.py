@@ -132,8 +132,20 @@ def _message(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+class _RowRefused(Exception):
+    """A row that cannot be imported; its message is reported against the row's number."""
+
+
 def _validated(schema: type[BaseModel], values: dict) -> dict:
-    return schema.model_validate(values, strict=False).model_dump()
+    from ..api.schemas import nul_field
+
+    where = nul_field(values)
+    if where:  # PostgreSQL cannot store it
+        raise _RowRefused(f"{where}: must not contain the NUL character")
+    try:
+        return schema.model_validate(values, strict=False).model_dump()
+    except ValidationError as error:
+        raise _RowRefused(_message(error)) from None
 
 
 def _columns(fields: dict, given: set[str]) -> dict:
@@ -157,8 +169,8 @@ def import_people(db: Session, actor: audit.Actor, at: datetime, name: str,
                             if s.strip()]
         try:
             fields = _validated(PersonBody, values)
-        except ValidationError as error:
-            result.error(number, _message(error))
+        except _RowRefused as refusal:
+            result.error(number, str(refusal))
             continue
         if fields["phone"] in seen:
             result.error(number, f"phone {fields['phone']} repeats row {seen[fields['phone']]}")
@@ -215,8 +227,8 @@ def import_posts(db: Session, actor: audit.Actor, at: datetime, name: str,
         values["kind"] = POST_KIND_WORDS.get(values.get("kind") or "", values.get("kind"))
         try:
             fields = _validated(PostBody, values)
-        except ValidationError as error:
-            result.error(number, _message(error))
+        except _RowRefused as refusal:
+            result.error(number, str(refusal))
             continue
         if fields["name"] in seen:
             result.error(number, f"name {fields['name']} repeats row {seen[fields['name']]}")
