@@ -87,6 +87,19 @@ def test_staff_cannot_subscribe_to_an_event(server, duty):
 def test_subscribe_to_an_unknown_event_is_refused(map_client):
     assert map_client.subscribe(999)["error"]["code"] == "not_found"
     assert map_client.subscribe("1")["error"]["code"] == "validation_error"
+    for beyond in (0, 2**31, 2**63, 10**30):
+        assert map_client.subscribe(beyond)["error"]["code"] == "validation_error"
+    ack = map_client.sio.call("subscribe", ("a", "b"), namespace="/live", timeout=5)
+    assert ack["error"]["code"] == "validation_error"
+
+
+def test_a_token_that_is_not_even_ascii_is_refused_like_a_bad_one(server):
+    client = MapClient(server, "\ud800")
+    reasons = []
+    client.sio.on("connect_error", reasons.append, namespace="/live")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(transports=("polling",))
+    assert reasons and "unauthorized" in str(reasons[0]), reasons  # not a server error
 
 
 def test_a_check_in_arrives_as_checkin_then_post_status_with_consecutive_seq(map_client, duty,

@@ -7,7 +7,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from .. import clock, db
 from ..errors import error_body
-from ..models import WATCHING_ROLES, Event
+from ..models import MAX_ID, WATCHING_ROLES, Event
 from ..security import DEVICE_COOKIE
 from ..services import accounts
 from . import broadcast
@@ -42,15 +42,16 @@ class LiveNamespace(Namespace):
     def on_disconnect(self, reason=None):
         current_app.extensions.get(CLIENTS, {}).pop(request.sid, None)
 
-    def on_subscribe(self, data=None):
+    def on_subscribe(self, data=None, *_ignored):
         principal = current_app.extensions.get(CLIENTS, {}).get(request.sid)
         if principal is None or principal.role not in WATCHER_ROLES:
             return {"ok": False, **error_body(
                 "forbidden", "Field staff receive only their own channel.")}
         event_id = data.get("event_id") if isinstance(data, dict) else None
-        if not isinstance(event_id, int) or isinstance(event_id, bool):
+        if not isinstance(event_id, int) or isinstance(event_id, bool) \
+                or not 1 <= event_id <= MAX_ID:
             return {"ok": False, **error_body("validation_error", "Send {\"event_id\": <int>}.",
-                                              {"event_id": "must be an integer"})}
+                                              {"event_id": "must be a positive integer id"})}
         session_db = db.session()
         if session_db.get(Event, event_id) is None:
             return {"ok": False, **error_body("not_found", f"Event {event_id} was not found.")}
