@@ -86,6 +86,33 @@ def test_commander_proposes_adjusts_and_confirms(browser_page, make_user, comman
         phone.close()
 
 
+PAYLOAD = '<img src=x onerror="window.__xss=1">'
+
+
+def test_names_in_the_map_tooltips_are_text_never_html(browser_page, make_user, admin,  # noqa: F811
+                                                       commander):
+    """A name is whatever people typed; on the proposal map it must show as written, not run."""
+    event = commander.post("/api/v1/events", json=event_body()).get_json()
+    admin.post("/api/v1/people", json=person_body(
+        name="张" + PAYLOAD, home_lat=north(200), home_lon=BASE[1], skills=[]))
+    post = commander.post("/api/v1/posts", json=post_body(
+        name="水库" + PAYLOAD, lat=BASE[0], lon=BASE[1])).get_json()
+    commander.post(f"/api/v1/events/{event['id']}/shifts", json={
+        "post_id": post["id"], "starts_at": START.isoformat(),
+        "ends_at": START.replace(hour=12).isoformat(), "required": 1})
+    page = browser_page
+    sign_in(page, make_user("commander"))
+    page.goto(f"/events/{event['id']}/dispatch")
+    page.get_by_role("button", name="生成派驻方案").click()
+    expect(page.locator("#proposal tbody tr")).to_have_count(1)
+
+    for shape in ("path.proposal-person", "path.proposal-post", "path.proposal-line"):
+        page.locator(f"#map {shape}").first.hover(force=True)
+        expect(page.locator(".leaflet-tooltip").last).to_contain_text(PAYLOAD)
+    assert page.locator(".leaflet-tooltip img").count() == 0
+    assert page.evaluate("window.__xss") is None
+
+
 def test_the_page_speaks_english_on_request(browser_page, make_user, response):  # noqa: F811
     event = response[0]
     page = browser_page

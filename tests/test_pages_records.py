@@ -147,6 +147,26 @@ def test_the_inspector_reviews_a_suspected_spoof_on_a_map(
     assert record["rejected_checkins"] == 1 and record["attended"] == 0
 
 
+def test_a_post_name_on_the_review_map_is_text_never_html(
+        browser_page, make_user, scene, commander):  # noqa: F811
+    payload = '<img src=x onerror="window.__xss=1">'
+    commander.patch(f"/api/v1/posts/{scene.duties['wang'].post['id']}",
+                    json={"name": "点位" + payload})
+    scene.fix("wang", "09:55", kind="presence", metres=40_000)
+    scene.fix("wang", "10:00")
+    page = browser_page
+    sign_in(page, make_user("inspector"))
+    page.goto("/records/review")
+    item = page.locator(".review-item")
+    expect(item).to_have_count(1)
+
+    # The fence is drawn first; at this zoom the fixes cover it, so it is pointed at directly.
+    item.locator("path.leaflet-interactive").first.dispatch_event("mouseover")
+    expect(page.locator(".leaflet-tooltip").last).to_contain_text(payload)
+    assert page.locator(".leaflet-tooltip img").count() == 0
+    assert page.evaluate("window.__xss") is None
+
+
 def test_a_commander_commends_from_the_records_page(browser_page, make_user, scene):  # noqa: F811
     page = browser_page
     sign_in(page, make_user("commander"))

@@ -23,6 +23,11 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** Leaflet reads a string tooltip or popup as HTML; names come from people, so give it text. */
+export function plainText(text) {
+  return el("span", {}, String(text));
+}
+
 /** A failed API call: the HTTP status and the API's error object {code, message, fields}. */
 export class ApiFailure extends Error {
   constructor(status, error) {

@@ -1,7 +1,7 @@
 // The dispatch page: choose shifts, let the engine propose, adjust the proposal (drop a row,
 // swap a person from the candidates), confirm it; the proposal is drawn on a Leaflet map.
 
-import { T, api, el, fmt, notify, notifyFailure, timeRange } from "./common.js";
+import { T, api, el, fmt, notify, notifyFailure, plainText, timeRange } from "./common.js";
 import { projector } from "./command-gcj02.js";
 
 const page = document.getElementById("page");
@@ -35,10 +35,10 @@ function drawMap() {
     const from = project(row.from_lat, row.from_lon);
     posts.set(row.post_id, { at: post, name: row.post_name });
     L.polyline([from, post], { color: row.swapped ? "#f79009" : "#1570ef", weight: 2, opacity: 0.8, className: "proposal-line" })
-      .bindTooltip(`${row.person_name} → ${row.post_name} · ${distanceText(row.distance_m)}`)
+      .bindTooltip(plainText(`${row.person_name} → ${row.post_name} · ${distanceText(row.distance_m)}`))
       .addTo(layer);
     L.circleMarker(from, { radius: 5, color: "#fff", weight: 1.5, fillColor: "#1570ef", fillOpacity: 1, className: "proposal-person" })
-      .bindTooltip(row.person_name).addTo(layer);
+      .bindTooltip(plainText(row.person_name)).addTo(layer);
     points.push(from, post);
   }
   for (const item of state.unfilled) {
@@ -49,7 +49,7 @@ function drawMap() {
   }
   for (const post of posts.values()) {
     L.circleMarker(post.at, { radius: 8, color: "#b42318", weight: 2, fillColor: post.short ? "#fff" : "#f04438", fillOpacity: 0.9, className: "proposal-post" })
-      .bindTooltip(post.name).addTo(layer);
+      .bindTooltip(plainText(post.name)).addTo(layer);
     points.push(post.at);
   }
   if (points.length) map.fitBounds(L.latLngBounds(points).pad(0.15), { maxZoom: 15 });

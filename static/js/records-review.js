@@ -3,7 +3,7 @@
 // Leaflet comes from static/vendor as the global `L`; without a tile server the map is drawn on a
 // plain background, which is enough to see distances and jumps.
 
-import { T, api, busy, el, fmt, localTime, notify, notifyFailure, showFailure } from "./common.js";
+import { T, api, busy, el, fmt, localTime, notify, notifyFailure, plainText, showFailure } from "./common.js";
 import { projector } from "./command-gcj02.js";
 
 const page = document.getElementById("page");
@@ -23,7 +23,7 @@ function drawMap(container, item) {
   else container.classList.add("no-tiles");
   const post = project(item.post.lat, item.post.lon);
   const shapes = [L.circle(post, { radius: item.post.radius_m, color: "#1d4f91", weight: 2, fillOpacity: 0.08 })
-    .bindTooltip(item.post.name)];
+    .bindTooltip(plainText(item.post.name))];
   const path = item.fixes.map((fix) => project(fix.lat, fix.lon));
   if (path.length > 1) shapes.push(L.polyline(path, { color: "#93370d", weight: 2, dashArray: "4 4" }));
   for (const fix of item.fixes) {
@@ -31,7 +31,7 @@ function drawMap(container, item) {
     const own = fix.id === item.id;
     shapes.push(L.circle(point, { radius: fix.accuracy_m, color: own ? "#b42318" : "#5f6b7a", weight: 1, fillOpacity: 0.1 }));
     shapes.push(L.circleMarker(point, { radius: own ? 7 : 5, color: own ? "#b42318" : "#5f6b7a", fillOpacity: 0.9 })
-      .bindTooltip(`${own ? T.this_fix : T.other_fix} · ${T.kinds[fix.kind] || fix.kind} · ${localTime(fix.taken_at)}`));
+      .bindTooltip(plainText(`${own ? T.this_fix : T.other_fix} · ${T.kinds[fix.kind] || fix.kind} · ${localTime(fix.taken_at)}`)));
   }
   // A circle knows its bounds only once it is on a map with a view: set one, then fit.
   map.setView(post, 16);
