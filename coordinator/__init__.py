@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import clock, db
+from . import clock, db, urls
 from .config import check_production_safety, load_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     clock.init_app(app, app.config.get("CLOCK"))
+    urls.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     init_i18n(app)

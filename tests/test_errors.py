@@ -390,6 +390,21 @@ def test_unknown_fields_are_ignored(admin):
     assert person["created_at"].startswith("2026-07-21")
 
 
+@pytest.mark.parametrize("path", [
+    "/command/events/2147483648", "/admin/events/" + "1" + "0" * 30, "/records/people/%C2%B2",
+    "/records/events/" + "9" * 5000, "/events/" + "9" * 20 + "/dispatch",
+    "/api/v1/people/%E2%91%A0",
+])
+def test_a_path_id_that_names_no_record_is_404_on_pages_and_api(commander, path):
+    """Ids beyond what the database holds, or digits that are not ASCII: no such record."""
+    assert commander.get(path).status_code == 404
+
+
+def test_a_roster_day_at_the_ends_of_the_calendar_is_400(commander, event_id):
+    for day in ("9999-12-31", "0001-01-01"):
+        assert commander.get(f"/events/{event_id}/roster?date={day}").status_code == 400
+
+
 def test_errors_on_pages_outside_the_api_are_html_not_json(client):
     response = client.get("/no-such-page")
 

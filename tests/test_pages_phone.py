@@ -429,6 +429,22 @@ def test_the_offline_shell_is_served_under_m(client):
     assert client.get("/m/csrf").status_code == 401
 
 
+def test_the_sheet_skips_ids_that_name_nobody_instead_of_failing(app, commander, admin):
+    """Superscript digits, ids beyond any stored one: not people, and not a server error."""
+    person = admin.post("/api/v1/people", json=person_body()).get_json()
+    assert commander.get("/admin/staff-links/?event_id=99999999999").status_code == 200
+    form = commander.get("/admin/staff-links/?unit=城关镇农业农村办").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+
+    sheet = commander.post("/admin/staff-links/sheet", data={
+        "csrf_token": token, "person_id": ["²", "①", "99999999999", "9" * 5000, str(person["id"])]})
+
+    assert sheet.status_code == 200
+    assert sheet.get_data(as_text=True).count('class="qr"') == 1
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(StaffLink)) == 1
+
+
 def test_only_commanders_and_admins_print_links_and_only_by_a_form_post(app, api_as, admin):
     person = admin.post("/api/v1/people", json=person_body()).get_json()
     inspector = api_as("inspector")

@@ -3,12 +3,12 @@ printable duty roster (值班表) of a day."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from pydantic import TypeAdapter, ValidationError
 
 from .. import clock, db
+from ..api.schemas import Day
 from ..models import COMMANDING_ROLES, WATCHING_ROLES, Event
 from ..presenters import DISPLAY_ZONE
 from ..services import roster
@@ -19,6 +19,7 @@ bp = Blueprint("dispatch", __name__)
 
 COMMANDERS = COMMANDING_ROLES
 READERS = WATCHING_ROLES
+DAY = TypeAdapter(Day)  # the roster's ?date=, within the years a day can be stored
 
 
 def dispatch_strings() -> dict:
@@ -88,8 +89,8 @@ def roster_page(principal, event_id: int):
     event = _event(event_id)
     raw = request.args.get("date", "")
     try:
-        day = date.fromisoformat(raw) if raw else clock.now().astimezone(DISPLAY_ZONE).date()
-    except ValueError:
+        day = DAY.validate_python(raw) if raw else clock.now().astimezone(DISPLAY_ZONE).date()
+    except ValidationError:
         abort(400)
     leader = request.args.get("leader", "").strip()[:40] or None
     leader_phone = request.args.get("leader_phone", "").strip()[:32] or None

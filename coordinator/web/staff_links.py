@@ -18,6 +18,7 @@ from ..api.auth import staff_link_url
 from ..models import COMMANDING_ROLES, Assignment, Event, Person, Shift
 from ..presenters import DISPLAY_ZONE
 from ..services import accounts
+from ..urls import record_id
 from .admin import navigation_context
 from .pages import page_for
 
@@ -44,7 +45,7 @@ def chosen_people(db_session: Session, unit: str | None, event_id: int | None) -
 def choice_page(principal, status: int = 200, error: str | None = None):
     session = db.session()
     unit = request.values.get("unit", "").strip() or None
-    event_id = request.values.get("event_id", type=int)
+    event_id = record_id(request.values.get("event_id"))
     units = session.execute(select(Person.unit, func.count()).where(Person.active.is_(True))
                             .group_by(Person.unit).order_by(Person.unit)).all()
     events = session.scalars(select(Event).where(Event.closed_at.is_(None))
@@ -77,7 +78,8 @@ def sheet(principal):
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError:
         return choice_page(principal, 400, _("The form expired. Please try again."))
-    ids = sorted({int(value) for value in request.form.getlist("person_id") if value.isdigit()})
+    ids = sorted({number for number in map(record_id, request.form.getlist("person_id"))
+                  if number is not None})
     if not ids:
         return choice_page(principal, 400, _("Choose at least one person."))
     if len(ids) > MAX_CARDS:
