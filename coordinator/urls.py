@@ -30,7 +30,7 @@ def record_id(value: str | None) -> int | None:
     if value is None or not (value.isascii() and value.isdigit()) or len(value) > 10:
         return None
     number = int(value)
-    return number if 0 <= number <= MAX_ID else None
+    return number if 1 <= number <= MAX_ID else None
 
 
 def init_app(app) -> None:

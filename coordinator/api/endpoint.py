@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
 
-from ..errors import bad_request, not_found, validation_error
+from ..errors import bad_request, validation_error
 from ..security import require
-from .schemas import MAX_ID, nul_field
+from .schemas import nul_field
 
 FORM_MIMETYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
 
@@ -122,8 +122,6 @@ def endpoint(
         def wrapper(**kwargs):
             if roles is not None:
                 kwargs["principal"] = require(*roles)
-            if any(isinstance(value, int) and value > MAX_ID for value in kwargs.values()):
-                raise not_found("The record with this id")
             if body is not None:
                 kwargs["body"] = parse_json_body(body)
             if query is not None:

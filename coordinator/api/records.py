@@ -14,12 +14,11 @@ from sqlalchemy import select
 
 from .. import clock, db
 from ..errors import not_found, validation_error
-from ..models import WATCHING_ROLES, Commendation, Event, Person, Post, Shift, SpotCheck, User
+from ..models import MAX_ID, WATCHING_ROLES, Commendation, Event, Person, Post, Shift, SpotCheck, User
 from ..presenters import DISPLAY_ZONE, checkin_json, event_json, iso
 from ..services import audit, events, exports, geo, live, performance, supervision
 from .endpoint import endpoint
 from .schemas import (
-    MAX_ID,
     CommendationAnswer,
     CommendationBody,
     CommendationsList,

@@ -13,7 +13,6 @@ from ..services import accounts
 from . import broadcast
 
 CLIENTS = "live_clients"
-WATCHER_ROLES = WATCHING_ROLES
 
 
 def _principal(auth) -> accounts.Principal | None:
@@ -44,7 +43,7 @@ class LiveNamespace(Namespace):
 
     def on_subscribe(self, data=None, *_ignored):
         principal = current_app.extensions.get(CLIENTS, {}).get(request.sid)
-        if principal is None or principal.role not in WATCHER_ROLES:
+        if principal is None or principal.role not in WATCHING_ROLES:
             return {"ok": False, **error_body(
                 "forbidden", "Field staff receive only their own channel.")}
         event_id = data.get("event_id") if isinstance(data, dict) else None
