@@ -125,7 +125,7 @@ def database_path(scratch: str, people: int, posts: int) -> None:
 
     from sqlalchemy import select
 
-    from coordinator import clock, create_app, db
+    from coordinator import clock, create_app, db, unit_of_work
     from coordinator.models import Event, EventSequence, Person, Post, Shift
 
     for path in Path(scratch).parent.glob(Path(scratch).name + "*"):
@@ -160,7 +160,7 @@ def database_path(scratch: str, people: int, posts: int) -> None:
                               created_at=now) for spot in spots)
         demo_event = session.scalar(select(Event.id).where(Event.id != county.id)
                                     .order_by(Event.id).limit(1))
-        session.commit()
+        unit_of_work.commit(session)
         ids = (demo_event, county.id)
     for label, event_id in zip(("demo town", f"county {people}/{posts}x{PLACES}"), ids, strict=True):
         for step in ("assign/proposal", "assign"):

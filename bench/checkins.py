@@ -67,8 +67,8 @@ DELAY_FN = "function delay() return math.floor(-rate_delay * math.log(1 - math.r
 def prepare(database_url: str, staff: int) -> list[tuple[str, float, float]]:
     """Migrate, then one event with `staff` people on shifts at staff/2 posts running now, and
     one sweep (the alerts of nobody having checked in yet)."""
-    from coordinator import create_app, db, migrate
-    from coordinator.realtime.sweeper import run_once
+    from coordinator import create_app, db, migrate, unit_of_work
+    from coordinator.jobs.sweeper import run_once
     from coordinator.services import accounts, audit, events, people, posts
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": BENCH_SECRET})
@@ -98,7 +98,7 @@ def prepare(database_url: str, staff: int) -> list[tuple[str, float, float]]:
                 token, _ = accounts.issue_token(BENCH_SECRET, accounts.principal_for_person(person),
                                                 at=now, ttl=timedelta(hours=12))
                 rows.append((token, lat, lon))
-        session.commit()
+        unit_of_work.commit(session)
         # The shifts began an hour ago: the sweeper has long raised its missed check-ins, so the
         # runs below see its steady passes, not the first one that raises 1,500 alerts at once.
         run_once()

@@ -158,7 +158,7 @@ def export_once(url: str, route: str, params: dict) -> dict:
     """In this process: build the app, sign in, read the whole export; time and peak memory."""
     from sqlalchemy import select
 
-    from coordinator import create_app, db
+    from coordinator import create_app, db, unit_of_work
     from coordinator.clock import ManualClock
     from coordinator.models import User
     from coordinator.services import accounts
@@ -170,7 +170,7 @@ def export_once(url: str, route: str, params: dict) -> dict:
         if session.scalar(select(User.id).where(User.username == "bench-admin")) is None:
             accounts.create_user(session, "bench-admin", "admin", "bench-password-1",
                                  at=clock.now())
-            session.commit()
+            unit_of_work.commit(session)
     client = app.test_client()
     token = client.post("/api/v1/auth/login", json={
         "username": "bench-admin", "password": "bench-password-1"}).get_json()["token"]

@@ -138,7 +138,7 @@ def commander_token(database_url: str) -> tuple[str, int]:
     """A commander's token, and the id of the one event `prepare` made."""
     from sqlalchemy import select
 
-    from coordinator import create_app, db
+    from coordinator import create_app, db, unit_of_work
     from coordinator.models import Event
     from coordinator.services import accounts
 
@@ -148,7 +148,7 @@ def commander_token(database_url: str) -> tuple[str, int]:
         now = datetime.now(UTC)
         user = accounts.create_user(session, "bench-commander", "commander", "bench-password",
                                     at=now)
-        session.commit()
+        unit_of_work.commit(session)
         token, _ = accounts.issue_token(BENCH_SECRET, accounts.principal_for_user(user), at=now,
                                         ttl=timedelta(hours=2))
         event_id = session.scalar(select(Event.id))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import clock, db, urls
+from . import clock, db, unit_of_work, urls
 from .config import check_production_safety, load_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,7 @@ def register_extensions(app: Flask) -> None:
     clock.init_app(app, app.config.get("CLOCK"))
     urls.init_app(app)
     db.init_app(app)
+    unit_of_work.init_app(app)
     csrf.init_app(app)
     init_i18n(app)
     init_realtime(app)

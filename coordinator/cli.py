@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from . import clock, db, migrate
+from . import clock, db, migrate, unit_of_work
 from .models import ROLES
 from .services import accounts, audit
 
@@ -28,13 +28,12 @@ def create_user(username: str, role: str, password: str, display_name: str | Non
     """Create an account without asking anything."""
     if role not in ROLES:
         raise click.ClickException(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    session = db.session()
     try:
-        accounts.create_user(session, username, role, password, at=clock.now(),
-                             display_name=display_name)
+        with unit_of_work.job() as session:
+            accounts.create_user(session, username, role, password, at=clock.now(),
+                                 display_name=display_name)
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
-    session.commit()
     click.echo(f"created {role} {username}")
 
 
@@ -45,10 +44,9 @@ def demo(if_empty: bool) -> None:
     """Load the demo town, roster, posts, a rainstorm response and demo accounts (idempotent)."""
     from .demo import DEMO_LOGINS, load_demo, roster_is_empty
 
-    session = db.session()
-    if not if_empty or roster_is_empty(session):
-        click.echo(load_demo(session, at=clock.now()))
-        session.commit()
+    with unit_of_work.job() as session:
+        if not if_empty or roster_is_empty(session):
+            click.echo(load_demo(session, at=clock.now()))
     click.echo("demo logins (username / password):")
     for username, role, password in DEMO_LOGINS:
         click.echo(f"  {role:<10} {username} / {password}")
@@ -80,7 +78,7 @@ def db_revision(message: str) -> None:
 @with_appcontext
 def sweep_once() -> None:
     """Run one pass of the alert sweeper (missed check-ins, left posts, understaffed shifts)."""
-    from .realtime.sweeper import run_once
+    from .jobs.sweeper import run_once
 
     result = run_once()
     click.echo("another process is sweeping" if result.skipped else

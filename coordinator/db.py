@@ -111,12 +111,14 @@ def engine() -> Engine:
     return current_app.extensions["db"]["engine"]
 
 
-def session() -> Session:
-    """The session of the current request or command, opened on first use."""
+def session(*, writing: bool | None = None) -> Session:
+    """The session of the current request or command, opened on first use: a writer unless it
+    is a reading request (GET, HEAD, OPTIONS) not declared `writing` by its unit of work."""
     if "db_session" not in g:
         factories = current_app.extensions["db"]
-        read_only = has_request_context() and request.method in READ_ONLY_METHODS
-        g.db_session = factories["reader" if read_only else "writer"]()
+        if writing is None:
+            writing = not (has_request_context() and request.method in READ_ONLY_METHODS)
+        g.db_session = factories["writer" if writing else "reader"]()
     return g.db_session
 
 

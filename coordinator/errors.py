@@ -24,12 +24,16 @@ CODES_BY_STATUS = {
 class ApiError(Exception):
     """A failure to report to the client: status, snake_case code, a sentence, optional fields."""
 
-    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None,
+                 *, keeps_changes: bool = False):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields
+        # A refusal whose own record must stay (a failed sign-in, counted for the throttle):
+        # the unit of work commits what was written before it, then answers with the error.
+        self.keeps_changes = keeps_changes
 
 
 def bad_request(message: str) -> ApiError:

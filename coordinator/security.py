@@ -83,3 +83,26 @@ def require(*roles: str) -> accounts.Principal:
     if roles and principal.role not in roles:
         raise forbidden(f"This needs the role {' or '.join(roles)}; you are {principal.role}.")
     return principal
+
+
+def login_throttle() -> tuple[int, timedelta]:
+    config = current_app.config
+    return config["LOGIN_MAX_FAILURES"], timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
+
+
+def check_password(username: str, password: str):
+    """The user for these credentials; 429 while throttled, 401 when wrong (failure counted)."""
+    if "\x00" in username:  # no account has such a name, and PostgreSQL cannot compare it
+        raise unauthorized("The username or password is wrong.")
+    max_failures, window = login_throttle()
+    session = db.session()
+    result = accounts.authenticate(session, username, password, request.remote_addr or "unknown",
+                                   at=clock.now(), max_failures=max_failures, window=window)
+    if result.throttled:
+        raise ApiError(429, "rate_limited",
+                       "Too many failed sign-ins; wait a few minutes and try again.")
+    if result.user is None:
+        # The failure stays on record for the throttle: the unit of work commits it.
+        raise ApiError(401, "unauthorized", "The username or password is wrong.",
+                       keeps_changes=True)
+    return result.user

@@ -1,7 +1,9 @@
-"""Record ids in URLs: `<int:…>` in every route, and ids sent in forms and query strings."""
+"""Record ids in URLs: `<int:…>` in every route, and ids sent in forms and query strings; the
+address a staff link is opened at."""
 
 from __future__ import annotations
 
+from flask import current_app, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -36,3 +38,9 @@ def record_id(value: str | None) -> int | None:
 def init_app(app) -> None:
     """Before any blueprint adds its routes."""
     app.url_map.converters["int"] = RecordIdConverter
+
+
+def staff_link_url(code: str) -> str:
+    base = current_app.config["PUBLIC_URL"]
+    path = url_for("phone.open_link", code=code)
+    return (base + path) if base else url_for("phone.open_link", code=code, _external=True)

@@ -25,6 +25,6 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 def post_worker_init(worker):
     """Start the alert sweeper in each worker; a database lock lets one pass run at a time."""
-    from coordinator.realtime.sweeper import start_background
+    from coordinator.jobs.sweeper import start_background
 
     start_background(worker.wsgi)

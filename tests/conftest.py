@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import create_engine, text
 
-from coordinator import create_app, migrate
+from coordinator import create_app, migrate, unit_of_work
 from coordinator.clock import ManualClock
 from coordinator.models import Base
 
@@ -136,7 +136,7 @@ def make_user(app):
         with app.app_context():
             session = db.session()
             accounts.create_user(session, username, role, PASSWORD, at=START, person_id=person_id)
-            session.commit()
+            unit_of_work.commit(session)
         return username
 
     return make

@@ -112,7 +112,7 @@ def test_list_pages_with_limit_and_offset(admin):
 
 
 def test_limit_defaults_to_50_and_stops_at_500(admin, app):
-    from coordinator import clock, db
+    from coordinator import clock, db, unit_of_work
     from coordinator.services import audit, people
 
     with app.app_context():
@@ -120,7 +120,7 @@ def test_limit_defaults_to_50_and_stops_at_500(admin, app):
         for i in range(60):
             people.create_person(session, audit.SYSTEM, clock.now(),
                                  person_body(name=f"人员{i}", phone=f"1390000{i:04d}"))
-        session.commit()
+        unit_of_work.commit(session)
 
     answer = admin.get("/api/v1/people").get_json()
     assert (len(answer["items"]), answer["total"]) == (50, 60)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from live_server import serve
 from live_support import MapClient
 
-from coordinator import db
+from coordinator import db, unit_of_work
 from coordinator.models import Assignment, Event, EventSequence, Person, Post, Shift
 from coordinator.services import assignment, audit
 from coordinator.services.sweeper import SweepRules, sweep
@@ -304,7 +304,7 @@ def test_the_replacement_respects_rest_and_says_why(app, town, commander, clock)
     with app.app_context():
         session = db.session()
         sweep(session, clock.now(), SweepRules())
-        session.commit()
+        unit_of_work.commit(session)
     alerts = commander.get(f"/api/v1/events/{town.event['id']}/alerts").get_json()["items"]
     missed = next(a for a in alerts if a["kind"] == "missed_checkin")
     sent = commander.post(f"/api/v1/alerts/{missed['id']}/dispatch")
@@ -376,10 +376,10 @@ def test_no_rule_is_broken_through_the_database(app, instance):
                 session.add(Assignment(shift_id=shifts[s].id, person_id=people[p].id,
                                        source="manual", created_at=START))
                 kept.add((shifts[s].id, people[p].id))
-        session.commit()
+        unit_of_work.commit(session)
         before = {(a.id, a.shift_id, a.person_id) for a in session.query(Assignment)}
         created, plan = assignment.assign_open_places(session, actor, START, events[0], rules)
-        session.commit()
+        unit_of_work.commit(session)
         rows = session.query(Assignment).filter(Assignment.removed_at.is_(None)).all()
         assert before <= {(a.id, a.shift_id, a.person_id) for a in rows}, "manual ones kept"
         new_ids = {a.id for a in created}

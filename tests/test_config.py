@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from conftest import PASSWORD, START, TEST_SECRET
 
-from coordinator import create_app, db, migrate
+from coordinator import create_app, db, migrate, unit_of_work
 from coordinator.clock import ManualClock
 from coordinator.config import DEV_SECRET_KEY, UnsafeConfiguration, load_config
 from coordinator.services import accounts
@@ -132,7 +132,7 @@ def add_account(app, username: str, role: str) -> None:
     with app.app_context():
         session = db.session()
         accounts.create_user(session, username, role, PASSWORD, at=START)
-        session.commit()
+        unit_of_work.commit(session)
 
 
 def test_two_apps_in_one_process_share_nothing(app, second_app, clock):

@@ -9,7 +9,7 @@ import pytest
 from conftest import person_body
 from field_support import make_duty
 
-from coordinator.realtime.sweeper import run_once
+from coordinator.jobs.sweeper import run_once
 
 PNG = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

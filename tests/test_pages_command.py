@@ -18,7 +18,7 @@ from field_support import Duty, make_duty, staff_api
 from live_server import PHONE, browser, browser_page, live_server, sign_in  # noqa: F401
 from playwright.sync_api import expect
 
-from coordinator.realtime.sweeper import run_once
+from coordinator.jobs.sweeper import run_once
 
 pytestmark = pytest.mark.browser
 

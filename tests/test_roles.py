@@ -18,7 +18,7 @@ from conftest import PASSWORD, Api, event_body, person_body, post_body
 from shapes import assert_error
 
 from coordinator.api.endpoint import OPERATIONS
-from coordinator.realtime.sweeper import run_once
+from coordinator.jobs.sweeper import run_once
 
 ROLES = ("admin", "commander", "inspector", "staff", "anonymous")
 PUBLIC = frozenset(ROLES)

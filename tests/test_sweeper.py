@@ -10,9 +10,9 @@ from field_support import Duty, make_duty, staff_api
 from live_server import serve
 from live_support import MapClient
 
-from coordinator import create_app, db
-from coordinator.realtime.sweeper import run_once
-from coordinator.realtime.sweeper import sweep_rules as run_sweep_rules
+from coordinator import create_app, db, unit_of_work
+from coordinator.jobs.sweeper import run_once
+from coordinator.jobs.sweeper import sweep_rules as run_sweep_rules
 from coordinator.services import sweeper as sweeper_service
 
 
@@ -206,13 +206,13 @@ def test_a_long_pass_goes_post_by_post_and_lets_check_ins_in_between(
         session = db.session()
 
         def between_steps():
-            session.commit()
+            unit_of_work.commit(session)
             if not answers:  # after the first post's step, the last post's person arrives
                 answers.append(duties[-1].checkin(taken_at=clock.now()).status_code)
 
         result = sweeper_service.sweep(session, clock.now(), run_sweep_rules(),
                                        between_steps)
-        session.commit()
+        unit_of_work.commit(session)
     assert answers == [201]
     alerts = open_alerts(commander, first.event_id)
     assert len(result.raised) == len(alerts) == 4

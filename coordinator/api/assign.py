@@ -83,7 +83,6 @@ def assign(principal, event_id: int):
     event = events.get_event(session, event_id)
     created, plan = assignment.assign_open_places(session, principal.actor, clock.now(), event,
                                                   rules(), body.shift_ids)
-    session.commit()
     return jsonify(answer(created, plan.unfilled))
 
 
@@ -146,7 +145,6 @@ def confirm(principal, event_id: int, body: ConfirmBody):
     event = events.get_event(session, event_id)
     created = assignment.confirm_rows(session, principal.actor, clock.now(), event, rules(),
                                       [(r.shift_id, r.person_id, r.swapped) for r in body.rows])
-    session.commit()
     return jsonify(answer(created, []))
 
 

@@ -32,7 +32,6 @@ def create_assignment(principal, body: AssignmentBody):
     session = db.session()
     assignment = events.create_assignment(session, principal.actor, clock.now(), body.shift_id,
                                           body.person_id)
-    session.commit()
     return jsonify(assignments_json(session, [assignment])[0]), 201
 
 
@@ -41,7 +40,6 @@ def create_assignment(principal, body: AssignmentBody):
 def remove_assignment(principal, assignment_id: int):
     session = db.session()
     assignment = events.remove_assignment(session, principal.actor, clock.now(), assignment_id)
-    session.commit()
     return jsonify(assignments_json(session, [assignment])[0])
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select
 
 from .. import clock, db
-from ..errors import ApiError, unauthorized
+from ..errors import ApiError
 from ..models import LinkRefusal, Person
 from ..presenters import iso
-from ..security import token_ttl
+from ..security import check_password, token_ttl
 from ..services import accounts, people
+from ..urls import staff_link_url
 from .endpoint import endpoint
 from .schemas import (
     LinkRefusalList,
@@ -27,28 +28,6 @@ from .schemas import (
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
 
 
-def login_throttle() -> tuple[int, timedelta]:
-    config = current_app.config
-    return config["LOGIN_MAX_FAILURES"], timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
-
-
-def check_password(username: str, password: str):
-    """The user for these credentials; 429 while throttled, 401 when wrong (failure counted)."""
-    if "\x00" in username:  # no account has such a name, and PostgreSQL cannot compare it
-        raise unauthorized("The username or password is wrong.")
-    max_failures, window = login_throttle()
-    session = db.session()
-    result = accounts.authenticate(session, username, password, request.remote_addr or "unknown",
-                                   at=clock.now(), max_failures=max_failures, window=window)
-    if result.throttled:
-        raise ApiError(429, "rate_limited",
-                       "Too many failed sign-ins; wait a few minutes and try again.")
-    if result.user is None:
-        session.commit()  # keep the failure on record for the throttle
-        raise unauthorized("The username or password is wrong.")
-    return result.user
-
-
 @endpoint(bp, "/login", "POST", summary="Sign in with a password and get a bearer token",
           roles=None, body=LoginBody, response=TokenAnswer)
 def login(body: LoginBody):
@@ -57,12 +36,6 @@ def login(body: LoginBody):
     token, expires_at = accounts.issue_token(current_app.config["SECRET_KEY"], principal,
                                              at=clock.now(), ttl=token_ttl())
     return jsonify({"token": token, "role": user.role, "expires_at": iso(expires_at)})
-
-
-def staff_link_url(code: str) -> str:
-    base = current_app.config["PUBLIC_URL"]
-    path = url_for("phone.open_link", code=code)
-    return (base + path) if base else url_for("phone.open_link", code=code, _external=True)
 
 
 @endpoint(bp, "/staff-link", "POST", summary="Make a sign-in link for a field worker's phone",
@@ -77,7 +50,6 @@ def staff_link(principal, body: StaffLinkBody):
     link, code = accounts.create_staff_link(session, person, actor=principal, at=now, ttl=ttl)
     token, _ = accounts.issue_token(current_app.config["SECRET_KEY"],
                                     accounts.principal_for_person(person), at=now, ttl=ttl)
-    session.commit()
     answer = {"url": staff_link_url(code), "token": token, "expires_at": iso(link.expires_at)}
     return jsonify(answer), 201
 
@@ -89,7 +61,6 @@ def release_device(principal, body: StaffLinkBody):
     session = db.session()
     person = people.get_person(session, body.person_id)
     released = accounts.release_device(session, principal.actor, clock.now(), person)
-    session.commit()
     return jsonify({"person_id": person.id, "released": released})
 
 

@@ -1,4 +1,5 @@
-"""The `endpoint` decorator: role check, JSON/query parsing with the schemas, and the OpenAPI list."""
+"""The `endpoint` decorator: role check, JSON/query parsing with the schemas, the unit of work
+(commit once, then publish) and the OpenAPI list."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field
 from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
 
+from .. import unit_of_work
+from ..db import READ_ONLY_METHODS
 from ..errors import bad_request, validation_error
 from ..security import require
 from .schemas import nul_field
@@ -98,8 +101,12 @@ def endpoint(
     status: int = 200,
     multipart: dict[str, str] | None = None,
     produces: str = "application/json",
+    writes: bool | None = None,
 ):
-    """Register a view under the API blueprint; it receives `principal`, `body` and `query`."""
+    """Register a view under the API blueprint; it receives `principal`, `body` and `query`.
+    Each call is one unit of work: parse → rule → (commit → publish) when it `writes` (every
+    method but GET, unless said otherwise)."""
+    writes = method.upper() not in READ_ONLY_METHODS if writes is None else writes
 
     def decorate(view):
         OPERATIONS.append(
@@ -120,13 +127,18 @@ def endpoint(
 
         @functools.wraps(view)
         def wrapper(**kwargs):
-            if roles is not None:
-                kwargs["principal"] = require(*roles)
-            if body is not None:
-                kwargs["body"] = parse_json_body(body)
-            if query is not None:
-                kwargs["query"] = parse_query(query)
-            return view(**kwargs)
+            def work():
+                if roles is not None:
+                    kwargs["principal"] = require(*roles)
+                if body is not None:
+                    kwargs["body"] = parse_json_body(body)
+                if query is not None:
+                    kwargs["query"] = parse_query(query)
+                return view(**kwargs)
+
+            return unit_of_work.run(work, writes=writes)
+
+        wrapper.unit_of_work = True
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapper, methods=[method])
         return wrapper

@@ -31,7 +31,6 @@ COMMANDERS = COMMANDING_ROLES
 def create_event(principal, body: EventBody):
     session = db.session()
     event = events.create_event(session, principal.actor, clock.now(), body.model_dump())
-    session.commit()
     return jsonify(event_json(event)), 201
 
 
@@ -54,7 +53,6 @@ def close_event(principal, event_id: int):
     session = db.session()
     event = events.close_event(session, principal.actor, clock.now(),
                                events.get_event(session, event_id))
-    session.commit()
     return jsonify(event_json(event))
 
 
@@ -71,7 +69,6 @@ def create_shift(principal, event_id: int, body: ShiftBody):
     session = db.session()
     event = events.get_event(session, event_id)
     shift = events.create_shift(session, principal.actor, clock.now(), event, body.model_dump())
-    session.commit()
     return jsonify(shifts_json(session, [shift])[0]), 201
 
 

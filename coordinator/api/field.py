@@ -59,7 +59,6 @@ def create_checkin(principal, body: CheckInBody):
     fields["client_id"] = str(body.client_id)
     checkin, created = checkins.record_checkin(session, caller_card(principal), fields,
                                                received_at=clock.now(), rules=fence_rules())
-    session.commit()
     return jsonify(recorded_checkin_json(checkin)), 201 if created else 200
 
 
@@ -70,7 +69,6 @@ def review_checkin(principal, checkin_id: int, body: ReviewBody):
     session = db.session()
     checkin = checkins.review_checkin(session, principal.actor, principal.user_id, clock.now(),
                                       checkin_id, body.verdict, body.note)
-    session.commit()
     return jsonify(checkin_json(checkin))
 
 
@@ -104,7 +102,6 @@ def acknowledge(principal, assignment_id: int):
     session = db.session()
     assignment = duty.acknowledge(session, principal.actor, principal.person_id, assignment_id,
                                   clock.now())
-    session.commit()
     return jsonify(assignments_json(session, [assignment])[0])
 
 
@@ -120,7 +117,6 @@ def create_report(principal, body: ReportBody):
     fields["client_id"] = str(body.client_id)
     report, created = reports.record_report(session, caller_person(principal), fields,
                                             received_at=clock.now(), photo_url=report_photo_url)
-    session.commit()
     return jsonify(report_json(report, report_photo_url(report))), 201 if created else 200
 
 

@@ -57,7 +57,6 @@ def acknowledge_alert(principal, alert_id: int):
     session = db.session()
     alert = alerts.acknowledge_alert(session, principal.actor, principal.user_id, clock.now(),
                                      alerts.get_alert(session, alert_id))
-    session.commit()
     return jsonify(alert_json(alert))
 
 
@@ -124,5 +123,4 @@ def dispatch_for_alert(principal, alert_id: int):
     session = db.session()
     assignment = dispatch.dispatch_for_alert(session, principal.actor, clock.now(),
                                              alerts.get_alert(session, alert_id))
-    session.commit()
     return jsonify(assignments_json(session, [assignment])[0]), 201

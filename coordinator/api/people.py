@@ -22,7 +22,6 @@ EDITORS = ("admin",)
 def create_person(principal, body: PersonBody):
     session = db.session()
     person = people.create_person(session, principal.actor, clock.now(), body.model_dump())
-    session.commit()
     return jsonify(person_json(person)), 201
 
 
@@ -46,7 +45,6 @@ def update_person(principal, person_id: int, body: PersonPatch):
     person = people.get_person(session, person_id)
     people.update_person(session, principal.actor, clock.now(), person,
                          body.model_dump(exclude_unset=True))
-    session.commit()
     return jsonify(person_json(person))
 
 
@@ -58,7 +56,6 @@ def deactivate_person(principal, person_id: int):
     person = people.get_person(session, person_id)
     people.update_person(session, principal.actor, clock.now(), person, {"active": False},
                          action="deactivate")
-    session.commit()
     return jsonify(person_json(person))
 
 
@@ -68,5 +65,4 @@ def import_people(principal):
     name, content = uploaded_file((".csv", ".xlsx"))
     session = db.session()
     result = imports.import_people(session, principal.actor, clock.now(), name, content)
-    session.commit()
     return jsonify(result.as_dict())

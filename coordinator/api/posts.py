@@ -22,7 +22,6 @@ EDITORS = COMMANDING_ROLES
 def create_post(principal, body: PostBody):
     session = db.session()
     post = posts.create_post(session, principal.actor, clock.now(), body.model_dump())
-    session.commit()
     return jsonify(post_json(post)), 201
 
 
@@ -45,7 +44,6 @@ def update_post(principal, post_id: int, body: PostPatch):
     post = posts.get_post(session, post_id)
     posts.update_post(session, principal.actor, clock.now(), post,
                       body.model_dump(exclude_unset=True))
-    session.commit()
     return jsonify(post_json(post))
 
 
@@ -57,7 +55,6 @@ def deactivate_post(principal, post_id: int):
     post = posts.get_post(session, post_id)
     posts.update_post(session, principal.actor, clock.now(), post, {"active": False},
                       action="deactivate")
-    session.commit()
     return jsonify(post_json(post))
 
 
@@ -69,5 +66,4 @@ def import_posts(principal):
     name, content = uploaded_file((".csv", ".xlsx", ".geojson", ".json"))
     session = db.session()
     result = imports.import_posts(session, principal.actor, clock.now(), name, content)
-    session.commit()
     return jsonify(result.as_dict())

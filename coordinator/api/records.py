@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections import Counter
-from contextlib import contextmanager
 from datetime import datetime, time
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, jsonify, send_file, url_for
 from sqlalchemy import select
 
-from .. import clock, db
+from .. import clock, db, unit_of_work
 from ..errors import not_found, validation_error
 from ..models import MAX_ID, WATCHING_ROLES, Commendation, Event, Person, Post, Shift, SpotCheck, User
 from ..presenters import DISPLAY_ZONE, checkin_json, event_json, iso
@@ -108,7 +107,6 @@ def create_spot_check(principal, body: SpotCheckBody):
     session = db.session()
     spot_check = supervision.record_spot_check(session, principal.actor, principal.user_id,
                                                clock.now(), body.model_dump())
-    session.commit()
     return jsonify(spot_checks_json(session, [spot_check])[0]), 201
 
 
@@ -199,7 +197,6 @@ def create_commendation(principal, body: CommendationBody):
     session = db.session()
     record = supervision.record_commendation(session, principal.actor, principal.user_id,
                                              clock.now(), body.model_dump())
-    session.commit()
     return jsonify(commendations_json(session, [record])[0]), 201
 
 
@@ -337,20 +334,9 @@ def person_performance(principal, person_id: int):
 # --- exports --------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _writer_session():
-    """A short write transaction of its own: exports are GET requests, read in a reader session."""
-    session = current_app.extensions["db"]["writer"]()
-    try:
-        yield session
-        session.commit()
-    finally:
-        session.close()
-
-
 def audit_export(principal, at: datetime, event_id: int | None, details: dict) -> None:
     """Every export is in the audit log: who, which event(s), which table(s), how many rows."""
-    with _writer_session() as session:
+    with unit_of_work.separate() as session:
         audit.record(session, principal.actor, "export", None, at=at, entity_type="events",
                      entity_id=event_id, after=details)
 

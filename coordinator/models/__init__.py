@@ -2,11 +2,11 @@
 
 from .accounts import COMMANDING_ROLES, ROLES, WATCHING_ROLES, LinkRefusal, LoginFailure, StaffLink, User
 from .alerts import ALERT_KINDS, REPORT_CATEGORIES, Alert, FieldReport
-from .audit import AuditEntry
+from .audit import AuditEntry, AuditHead
 from .base import MAX_ID, Base
 from .checkins import CHECKIN_FLAGS, CHECKIN_KINDS, REVIEW_VERDICTS, CheckIn
 from .events import ASSIGNMENT_SOURCES, EVENT_KINDS, Assignment, Event, Shift
-from .live import POST_STATUSES, EventSequence, PostStatus
+from .live import POST_STATUSES, EventSequence, LiveMessageRow, PostStatus
 from .people import PERSON_KINDS, Person
 from .posts import POST_KINDS, Post
 from .supervision import COMMENDATION_KINDS, Commendation, SpotCheck
@@ -30,6 +30,7 @@ __all__ = [
     "Alert",
     "Assignment",
     "AuditEntry",
+    "AuditHead",
     "Base",
     "CheckIn",
     "Commendation",
@@ -37,6 +38,7 @@ __all__ = [
     "EventSequence",
     "FieldReport",
     "LinkRefusal",
+    "LiveMessageRow",
     "LoginFailure",
     "Person",
     "Post",

@@ -24,3 +24,14 @@ class AuditEntry(Base):
     after: Mapped[dict | None]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The chain's one head row: its last hash, locked FOR UPDATE by each appending transaction
+    (always the last lock a transaction takes) so that appends form one chain."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[int] = mapped_column(default=0)

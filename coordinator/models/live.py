@@ -1,4 +1,5 @@
-"""Derived live state: each event's message sequence and each post's current staffing status."""
+"""Derived live state: each event's message sequence, its unpublished messages and each post's
+current staffing status."""
 
 from __future__ import annotations
 
@@ -19,6 +20,18 @@ class EventSequence(Base):
 
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
+
+
+class LiveMessageRow(Base):
+    """A committed live message not yet published (PostgreSQL, where several processes publish)."""
+
+    __tablename__ = "live_messages"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    body: Mapped[dict]
+    person_ids: Mapped[list]
 
 
 class PostStatus(Base):

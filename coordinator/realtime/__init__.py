@@ -1,10 +1,10 @@
-"""Live updates over Socket.IO: this app's server, its `/live` handlers and the one broadcaster."""
+"""Live updates over Socket.IO: this app's server, its `/live` handlers and the one publisher."""
 
 from __future__ import annotations
 
 from flask_socketio import SocketIO
 
-from . import broadcast
+from . import publisher
 from .events import LiveNamespace
 
 # Socket.IO messages are small; a large frame is an attack, not a map update.
@@ -23,8 +23,11 @@ def init_app(app) -> SocketIO:
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         manage_session=False,
     )
-    socketio.on_namespace(LiveNamespace(broadcast.NAMESPACE))
-    broadcast.init_app(app, socketio)
+    socketio.on_namespace(LiveNamespace(publisher.NAMESPACE))
+    database = app.extensions["db"]
+    app.extensions["publisher"] = publisher.Publisher(
+        socketio, database["writer"],
+        across_processes=database["engine"].dialect.name == "postgresql", logger=app.logger)
 
     @app.before_request
     def take_turns():

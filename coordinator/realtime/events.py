@@ -9,8 +9,8 @@ from .. import clock, db
 from ..errors import error_body
 from ..models import MAX_ID, WATCHING_ROLES, Event
 from ..security import DEVICE_COOKIE
-from ..services import accounts
-from . import broadcast
+from ..services import accounts, effects
+from . import publisher
 
 CLIENTS = "live_clients"
 
@@ -36,7 +36,7 @@ class LiveNamespace(Namespace):
                                           "message": "Sign in first: send auth={'token': ...}."})
         current_app.extensions.setdefault(CLIENTS, {})[request.sid] = principal
         if principal.role == "staff":
-            join_room(broadcast.person_room(principal.person_id))
+            join_room(publisher.person_room(principal.person_id))
 
     def on_disconnect(self, reason=None):
         current_app.extensions.get(CLIENTS, {}).pop(request.sid, None)
@@ -54,5 +54,5 @@ class LiveNamespace(Namespace):
         session_db = db.session()
         if session_db.get(Event, event_id) is None:
             return {"ok": False, **error_body("not_found", f"Event {event_id} was not found.")}
-        join_room(broadcast.event_room(event_id))
-        return {"ok": True, "seq": broadcast.current_seq(session_db, event_id)}
+        join_room(publisher.event_room(event_id))
+        return {"ok": True, "seq": effects.current_seq(session_db, event_id)}

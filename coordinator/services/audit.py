@@ -7,14 +7,16 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..models import AuditEntry
+from ..models import AuditEntry, AuditHead
 
 GENESIS_HASH = "0" * 64
-# Any fixed number: the advisory lock that serialises appends to the chain on PostgreSQL.
-AUDIT_LOCK_KEY = 7_402_113
+PENDING = "pending_audit_entries"
+HEAD = AuditHead.__table__
+HEAD_FOR_UPDATE = select(HEAD.c.last_hash, HEAD.c.entries).where(HEAD.c.id == 1).with_for_update()
 LAST_HASH = select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
 
 
@@ -65,15 +67,6 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def serialize_writers(db: Session) -> None:
-    """Take the chain's lock for this transaction (PostgreSQL; SQLite writers are serial anyway).
-
-    Every transaction that appends to the audit chain or sends a live message takes it first,
-    before any other lock of ours, so that locks are always taken in the same order."""
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
-
-
 def record(
     db: Session,
     actor: Actor,
@@ -86,17 +79,15 @@ def record(
     entity_type: str | None = None,
     entity_id=None,
 ) -> AuditEntry:
-    """Append an entry for `action` on `entity` (flushes; the caller's commit makes it durable).
-    The entry returned is not in the session: it is written already."""
+    """Add an entry for `action` on `entity` to this transaction (flushes, to know the entity's id
+    and columns). It joins the chain when the unit of work seals the transaction, just before
+    its commit, so the chain's head is the last lock a writer takes."""
     if entity is not None:
         db.flush()
         entity_type = entity_type or entity.__tablename__
         entity_id = entity.id if entity_id is None else entity_id
         if after is None and action != "delete":
             after = snapshot(entity)
-    serialize_writers(db)
-    connection = db.connection()
-    last = connection.execute(LAST_HASH).scalar()
     entry = AuditEntry(
         at=at,
         actor=actor.label,
@@ -106,14 +97,51 @@ def record(
         entity_id=None if entity_id is None else str(entity_id),
         before=_jsonable(before),
         after=_jsonable(after),
-        prev_hash=last or GENESIS_HASH,
     )
-    entry.hash = entry_hash(entry)
-    # A plain INSERT (the entry is never changed afterwards, so it needs no place in the session).
-    connection.execute(insert(AuditEntry.__table__), {
-        column.key: getattr(entry, column.key) for column in AuditEntry.__table__.columns
-        if column.key != "id"})
+    db.info.setdefault(PENDING, []).append(entry)
     return entry
+
+
+def has_pending(db: Session) -> bool:
+    return bool(db.info.get(PENDING))
+
+
+def discard(db: Session) -> None:
+    db.info.pop(PENDING, None)
+
+
+def _locked_head(connection) -> tuple[str, int]:
+    """The chain head's last hash and entry count, locked until the commit (FOR UPDATE; SQLite's
+    writers are serial anyway). A database emptied by hand gets its head back from the entries."""
+    row = connection.execute(HEAD_FOR_UPDATE).first()
+    if row is None:
+        last = connection.execute(LAST_HASH).scalar() or GENESIS_HASH
+        count = connection.execute(select(func.count()).select_from(AuditEntry)).scalar() or 0
+        insert_head = (postgresql.insert if connection.dialect.name == "postgresql"
+                       else sqlite.insert)(HEAD).values(id=1, last_hash=last, entries=count)
+        connection.execute(insert_head.on_conflict_do_nothing())
+        row = connection.execute(HEAD_FOR_UPDATE).first()
+    return row.last_hash, row.entries
+
+
+def seal(db: Session) -> int:
+    """Chain this transaction's entries onto the head and write them; returns how many."""
+    entries = db.info.pop(PENDING, [])
+    if not entries:
+        return 0
+    connection = db.connection()
+    last_hash, count = _locked_head(connection)
+    rows = []
+    for entry in entries:
+        entry.prev_hash = last_hash
+        entry.hash = last_hash = entry_hash(entry)
+        rows.append({column.key: getattr(entry, column.key)
+                     for column in AuditEntry.__table__.columns if column.key != "id"})
+    # Plain INSERTs: an entry is never changed afterwards, so it needs no place in the session.
+    connection.execute(insert(AuditEntry.__table__), rows)
+    connection.execute(update(HEAD).where(HEAD.c.id == 1)
+                       .values(last_hash=last_hash, entries=count + len(rows)))
+    return len(rows)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Alert, Assignment, CheckIn, Event, FieldReport, Person, Post, PostStatus, Shift
 from ..presenters import alert_json, assignment_json, checkin_json, iso, report_json
-from ..realtime import broadcast
+from . import effects
 
 LEFT_AFTER_OUTSIDE_FIXES = 2
 
@@ -214,7 +214,7 @@ def _store_if_changed(db: Session, event_id: int, post_id: int, stored, required
         db.execute(insert(POST_STATUS).values(event_id=event_id, post_id=post_id, **values))
     else:
         db.execute(update(POST_STATUS).where(key).values(**values))
-    broadcast.queue(db, event_id, "post_status", {
+    effects.live(db, event_id, "post_status", {
         "post_id": post_id, "required": required, "present": present, "status": status})
     return True
 
@@ -233,20 +233,20 @@ def announce_checkin(db: Session, event_id: int, checkin: CheckIn, person: Perso
     """The `checkin` message, then the post's status if the check-in may have changed it
     (`refresh`: it changed the person's duty on a running shift; time-driven changes are the
     sweeper's). Returns the post's presence when it was recomputed."""
-    broadcast.queue(db, event_id, "checkin", {
+    effects.live(db, event_id, "checkin", {
         "checkin": {**checkin_json(checkin), "lat": checkin.lat, "lon": checkin.lon},
         "person": {"id": person.id, "name": person.name}})
     return refresh_post_status(db, event_id, checkin.post_id, at) if refresh else None
 
 
 def announce_alert(db: Session, alert: Alert) -> None:
-    broadcast.queue(db, alert.event_id, "alert", {"alert": alert_json(alert)})
+    effects.live(db, alert.event_id, "alert", {"alert": alert_json(alert)})
 
 
 def snapshot(db: Session, event: Event, at: datetime, *, history: bool = False) -> dict:
     """Everything a map needs at once; `seq` is read first, so no later change can be missed.
     With `history`, the state as the records show it at `at` (the after-action replay)."""
-    seq = broadcast.current_seq(db, event.id)
+    seq = effects.current_seq(db, event.id)
     as_of = at if history else None
     now = presence(db, event.id, at, history=history)
     staffing = now.staffing()
@@ -289,7 +289,7 @@ def announce_assignment(db: Session, action: str, assignment: Assignment, shift:
                         person_name: str, at: datetime, refresh: bool = True) -> None:
     """`assignment` to the event's map and to the person's own channel, then the post's status
     (a batch refreshes each post once, after its last message: `refresh=False`)."""
-    broadcast.queue(db, shift.event_id, "assignment", {
+    effects.live(db, shift.event_id, "assignment", {
         "action": action, "assignment": assignment_json(assignment, shift, person_name)},
         person_ids=(assignment.person_id,))
     if refresh:
@@ -297,7 +297,7 @@ def announce_assignment(db: Session, action: str, assignment: Assignment, shift:
 
 
 def announce_report(db: Session, report: FieldReport, person: Person, photo_url: str | None):
-    broadcast.queue(db, report.event_id, "report", {
+    effects.live(db, report.event_id, "report", {
         "report": {**report_json(report, photo_url), "person_name": person.name}})
 
 

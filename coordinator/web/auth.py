@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from ..api.auth import check_password
 from ..errors import ApiError
-from ..security import current_principal, sign_in_session, sign_out_session
+from ..security import check_password, current_principal, sign_in_session, sign_out_session
 from ..services import accounts
+from .pages import public_page
 
 bp = Blueprint("web_auth", __name__)
 
@@ -23,6 +23,7 @@ def home_url(role: str) -> str:
 
 
 @bp.get("/")
+@public_page()
 def index():
     principal = current_principal()
     return redirect(home_url(principal.role) if principal else url_for("web_auth.login"))
@@ -36,6 +37,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public_page()
 def login():
     next_page = safe_next(request.values.get("next"))
     if request.method == "GET":
@@ -58,6 +60,7 @@ def login():
 
 
 @bp.post("/logout")
+@public_page()
 def logout():
     try:
         validate_csrf(request.form.get("csrf_token"))

@@ -23,7 +23,7 @@ from .. import clock, db
 from ..models import Person
 from ..security import DEVICE_COOKIE, require, sign_in_session
 from ..services import accounts
-from .pages import page_for
+from .pages import page_for, public_page
 
 bp = Blueprint("phone", __name__, url_prefix="/m")
 DEVICE_COOKIE_DAYS = 400
@@ -45,6 +45,7 @@ SERVICE_WORKER = "js/phone-sw.js"
 
 
 @bp.get("/link/<code>")
+@public_page(writes=True)  # opening a link binds the phone, or records the refusal
 def open_link(code: str):
     """Sign the phone in as the link's person; a second phone is refused and the attempt kept."""
     session = db.session()
@@ -52,7 +53,6 @@ def open_link(code: str):
         session, code, request.cookies.get(DEVICE_COOKIE), at=clock.now(),
         address=request.remote_addr or "unknown",
         user_agent=request.headers.get("User-Agent", ""))
-    session.commit()
     if opening.person is None:
         return render_template("phone/link_invalid.html"), 404
     if opening.refused_because:
@@ -206,6 +206,7 @@ def home(principal):
 
 
 @bp.get("/csrf")
+@public_page()
 def csrf_token():
     """A fresh CSRF token for a signed-in phone whose page (kept offline) holds a stale one."""
     require("staff")
@@ -220,6 +221,7 @@ def shell_files() -> list[Path]:
 
 
 @bp.get("/sw.js")
+@public_page()
 def service_worker():
     """The service worker, served under /m/ so that its scope is the phone pages.
 
@@ -241,6 +243,7 @@ def service_worker():
 
 
 @bp.get("/manifest.webmanifest")
+@public_page()
 def manifest():
     """The web app manifest: installable on the home screen, opening the duty page."""
     body = {

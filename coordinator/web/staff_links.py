@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session
 from wtforms import ValidationError
 
 from .. import clock, db
-from ..api.auth import staff_link_url
 from ..models import COMMANDING_ROLES, Assignment, Event, Person, Shift
 from ..presenters import DISPLAY_ZONE
 from ..services import accounts
-from ..urls import record_id
+from ..urls import record_id, staff_link_url
 from .admin import navigation_context
 from .pages import page_for
 
@@ -96,7 +95,6 @@ def sheet(principal):
         url = staff_link_url(code)
         cards.append({"person": person, "url": url, "qr": qr_svg(url),
                       "expires": link.expires_at.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M")})
-    session.commit()
     response = current_app.make_response(render_template("phone/link_sheet.html", cards=cards))
     # The cards sign phones in: never keep them in a cache.
     response.headers["Cache-Control"] = "no-store"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import Flask, current_app
 
-from .. import clock, db
+from .. import clock, unit_of_work
 from ..services.sweeper import SweepResult, SweepRules, sweep
 
 
@@ -19,19 +19,13 @@ def sweep_rules() -> SweepRules:
 def run_once() -> SweepResult:
     """One sweep at the clock's time, committed step by step (each step's messages go out after
     its commit), letting requests run between the steps."""
-    session = db.session()
     socketio = current_app.extensions["socketio"]
+    with unit_of_work.job() as session:
+        def between_steps():
+            unit_of_work.commit(session)
+            socketio.sleep(0)
 
-    def between_steps():
-        session.commit()
-        socketio.sleep(0)
-
-    try:
-        result = sweep(session, clock.now(), sweep_rules(), between_steps)
-        session.commit()
-        return result
-    finally:
-        session.close()
+        return sweep(session, clock.now(), sweep_rules(), between_steps)
 
 
 def start_background(app: Flask):

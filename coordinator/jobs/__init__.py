@@ -1,0 +1,1 @@
+"""Background jobs (the alert sweeper): each pass is a unit of work of its own."""
