@@ -105,6 +105,13 @@ def separate() -> Iterator[Session]:
         db.close()
 
 
+def outside(view):
+    """Mark a view that touches no session (a probe, the API document): it needs no unit of
+    work, and says so for the check that every route has one."""
+    view.unit_of_work = "none"
+    return view
+
+
 def _refuse_unsealed(db: Session) -> None:
     if effects.has_pending(db) or audit.has_pending(db):
         raise RuntimeError("commit through coordinator.unit_of_work.commit: this transaction has "

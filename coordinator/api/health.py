@@ -7,17 +7,20 @@ from sqlalchemy import text
 
 from .. import db
 from ..errors import error_body
+from ..unit_of_work import outside
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@outside
 def healthz():
     """Alive: answers without touching the database (also the benchmarks' bare route)."""
     return jsonify({"status": "ok"})
 
 
 @bp.get("/readyz")
+@outside  # asks the engine directly, not the request's session
 def readyz():
     """Ready: the database (and Redis, when configured) answer."""
     checks = {}

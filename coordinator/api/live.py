@@ -11,6 +11,7 @@ from ..models import WATCHING_ROLES, FieldReport, Person, Shift
 from ..presenters import alert_json, event_json, iso, post_json, report_json
 from ..services import alerts, dispatch, events, live, posts
 from ..services.paging import page
+from .assign import rules as assignment_rules
 from .assign import why_text
 from .assignments import assignments_json
 from .endpoint import endpoint
@@ -112,7 +113,8 @@ def shift_candidates(principal, shift_id: int, query: CandidatesQuery):
     shift = session.get(Shift, shift_id)
     if shift is None:
         raise not_found(f"Shift {shift_id}")
-    items = candidates_json(dispatch.nearest_available(session, shift, query.limit))
+    items = candidates_json(dispatch.nearest_available(session, shift, assignment_rules(),
+                                                           query.limit))
     return jsonify({"items": items, "total": len(items)})
 
 
@@ -122,5 +124,6 @@ def shift_candidates(principal, shift_id: int, query: CandidatesQuery):
 def dispatch_for_alert(principal, alert_id: int):
     session = db.session()
     assignment = dispatch.dispatch_for_alert(session, principal.actor, clock.now(),
-                                             alerts.get_alert(session, alert_id))
+                                             alerts.get_alert(session, alert_id),
+                                             assignment_rules())
     return jsonify(assignments_json(session, [assignment])[0]), 201

@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, jsonify
 from pydantic import BaseModel
 
+from ..unit_of_work import outside
 from .endpoint import OPERATIONS, Operation
 from .schemas import ErrorAnswer
 
@@ -108,6 +109,7 @@ def build_document() -> dict:
 
 
 @bp.get("/openapi.json")
+@outside
 def openapi_document():
     """The API description, generated from the schemas that validate requests."""
     return jsonify(build_document())

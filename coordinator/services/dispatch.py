@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,22 +25,20 @@ class Candidate:
     lon: float | None = None
 
 
-def rules() -> assignment.Rules:
-    return assignment.Rules.from_config(current_app.config)
-
-
-def nearest_available(db: Session, shift: Shift, limit: int = 5) -> list[Candidate]:
+def nearest_available(db: Session, shift: Shift, rules: assignment.Rules,
+                      limit: int = 5) -> list[Candidate]:
     """Who may take one more place on the shift, best first: the assignment engine's hard rules
     (free, rested, within the 24-hour limit, with the skills, active, within reach) and its cost
     (distance from the last known position, else home, plus the soft preferences)."""
-    ranked = assignment.rank_for_shift(db, shift, rules(), limit)
+    ranked = assignment.rank_for_shift(db, shift, rules, limit)
     people = {p.id: p for p in db.scalars(select(Person).where(
         Person.id.in_([r.person_id for r in ranked])))}
     return [Candidate(people[r.person_id], r.distance_m, r.from_where, True, r.cost_m, r.why,
                       r.lat, r.lon) for r in ranked]
 
 
-def dispatch_for_alert(db: Session, actor: audit.Actor, at: datetime, alert: Alert) -> Assignment:
+def dispatch_for_alert(db: Session, actor: audit.Actor, at: datetime, alert: Alert,
+                       rules: assignment.Rules) -> Assignment:
     """Send the best available person to the shift behind a missed check-in, a person who left or
     a short post (one more place on the shift, chosen by the engine)."""
     if alert.shift_id is None:
@@ -49,10 +46,10 @@ def dispatch_for_alert(db: Session, actor: audit.Actor, at: datetime, alert: Ale
     shift = db.get(Shift, alert.shift_id)
     if shift.ends_at <= at:
         raise conflict("The shift of this alert has ended.")
-    best = nearest_available(db, shift, limit=1)
+    best = nearest_available(db, shift, rules, limit=1)
     if not best:
         raise conflict("Nobody is free for this shift right now.")
     created = events.create_assignment(db, actor, at, shift.id, best[0].person.id, source="auto",
                                        distance_m=best[0].distance_m)
-    assignment.check_rules_held(db, [created], rules())
+    assignment.check_rules_held(db, [created], rules)
     return created
