@@ -7,6 +7,15 @@ from .base import MAX_ID, Base
 from .checkins import CHECKIN_FLAGS, CHECKIN_KINDS, REVIEW_VERDICTS, CheckIn
 from .events import ASSIGNMENT_SOURCES, EVENT_KINDS, Assignment, Event, Shift
 from .live import POST_STATUSES, EventSequence, LiveMessageRow, PostStatus
+from .organisation import (
+    LEADER_ROLES,
+    PARENT_KIND,
+    RESPONSIBLE_ROLES,
+    UNIT_KINDS,
+    PostResponsible,
+    Unit,
+    UnitLeader,
+)
 from .people import PERSON_KINDS, Person
 from .posts import POST_KINDS, Post
 from .supervision import COMMENDATION_KINDS, Commendation, SpotCheck
@@ -19,6 +28,10 @@ __all__ = [
     "COMMENDATION_KINDS",
     "MAX_ID",
     "EVENT_KINDS",
+    "LEADER_ROLES",
+    "PARENT_KIND",
+    "RESPONSIBLE_ROLES",
+    "UNIT_KINDS",
     "PERSON_KINDS",
     "POST_KINDS",
     "POST_STATUSES",
@@ -42,9 +55,12 @@ __all__ = [
     "LoginFailure",
     "Person",
     "Post",
+    "PostResponsible",
     "PostStatus",
     "Shift",
     "SpotCheck",
     "StaffLink",
+    "Unit",
+    "UnitLeader",
     "User",
 ]

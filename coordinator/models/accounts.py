@@ -24,6 +24,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     display_name: Mapped[str | None] = mapped_column(String(80))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # None: the whole organisation; else this unit's subtree only.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 

@@ -20,6 +20,7 @@ class Event(Base):
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))
     level: Mapped[int]
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     starts_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

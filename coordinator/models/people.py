@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -19,6 +19,7 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(80), index=True)
     phone: Mapped[str] = mapped_column(String(32), unique=True)
     unit: Mapped[str] = mapped_column(String(120), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     skills: Mapped[list] = mapped_column(default=list)
     home_lat: Mapped[float | None]
