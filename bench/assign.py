@@ -27,8 +27,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coordinator.services import assignment  # noqa: E402
-from coordinator.services.assignment import Rules, Window, solve_window  # noqa: E402
+from coordinator.services.assignment import solver  # noqa: E402
+from coordinator.services.assignment.rules import Rules  # noqa: E402
+from coordinator.services.assignment.solver import Window, solve_window  # noqa: E402
 
 PLACES = 5
 # A county of about 50 km x 50 km around 28.1°N 119.9°E (Zhejiang hills).
@@ -74,7 +75,7 @@ def measure(name: str, mode: str) -> dict:
     window = instance(people, posts, geography)
     rules = Rules()
     if mode == "full":
-        assignment.FULL_GRAPH_PAIRS = people * posts
+        solver.FULL_GRAPH_PAIRS = people * posts
     if mode == "wide":
         rules = Rules(neighbours=rules.neighbours * 4)
     baseline = rss_bytes()
@@ -82,8 +83,8 @@ def measure(name: str, mode: str) -> dict:
     if mode == "dense":
         from scipy.optimize import linear_sum_assignment
 
-        cost = assignment.haversine_m(window.person_lat[:, None], window.person_lon[:, None],
-                                      window.shift_lat[None, :], window.shift_lon[None, :])
+        cost = solver.haversine_m(window.person_lat[:, None], window.person_lon[:, None],
+                                  window.shift_lat[None, :], window.shift_lon[None, :])
         cost = np.repeat(cost, PLACES, axis=1)
         rows, cols = linear_sum_assignment(cost)
         total, filled, edges, rounds = float(cost[rows, cols].sum()), len(rows), cost.size, 1

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .models import Alert, Assignment, AuditEntry, CheckIn, Event, FieldReport, Person, Post, Shift
+from .services import duty_rule
 
 DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -106,7 +107,9 @@ def audit_entry_json(entry: AuditEntry) -> dict:
     }
 
 
-def checkin_json(checkin: CheckIn) -> dict:
+def checkin_json(checkin: CheckIn, radius_m: float) -> dict:
+    """A check-in as the API shows it; `fence_reading` is what the duty rule read of it at a
+    post of this radius (`inside`, `outside`, or `unknown`: too rough to tell, duty unchanged)."""
     return {
         "id": checkin.id,
         "assignment_id": checkin.assignment_id,
@@ -114,6 +117,8 @@ def checkin_json(checkin: CheckIn) -> dict:
         "kind": checkin.kind,
         "distance_m": checkin.distance_m,
         "within_fence": checkin.within_fence,
+        "fence_reading": duty_rule.reading(checkin.within_fence, checkin.distance_m,
+                                           checkin.accuracy_m, radius_m),
         "flags": list(checkin.flags or []),
         "taken_at": iso(checkin.taken_at),
         "received_at": iso(checkin.received_at),
@@ -122,10 +127,10 @@ def checkin_json(checkin: CheckIn) -> dict:
     }
 
 
-def recorded_checkin_json(checkin: CheckIn) -> dict:
+def recorded_checkin_json(checkin: CheckIn, radius_m: float) -> dict:
     """The answer to the phone that sent the check-in: the check-in as it was recorded. A later
     review is not part of it, so that a replay of the same `client_id` answers the first body."""
-    return {**checkin_json(checkin), "review_verdict": None}
+    return {**checkin_json(checkin, radius_m), "review_verdict": None}
 
 
 def report_json(report: FieldReport, photo_url: str | None) -> dict:

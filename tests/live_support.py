@@ -8,6 +8,20 @@ import queue
 import socketio
 
 
+def _in_arrival_order(client: socketio.Client) -> None:
+    """Handle each packet in the read loop, as it arrives. The engine.io client starts a thread
+    per message, so two messages sent in order could be kept out of order: that would be the
+    client's doing, not the server's, and a test of `seq` order must see what arrived."""
+    trigger = client.eio._trigger_event
+
+    def in_order(event, *args, **kwargs):
+        if event == "message":
+            kwargs["run_async"] = False
+        return trigger(event, *args, **kwargs)
+
+    client.eio._trigger_event = in_order
+
+
 class MapClient:
     """A python-socketio client on `/live` that keeps every message it receives, in order."""
 
@@ -17,6 +31,7 @@ class MapClient:
         self.base_url = base_url
         self.messages: queue.Queue = queue.Queue()
         self.sio = socketio.Client(reconnection=False)
+        _in_arrival_order(self.sio)
         for name in self.EVENTS:
             self.sio.on(name, self._keeper(name), namespace="/live")
         self.token = token

@@ -16,7 +16,9 @@ from live_support import MapClient
 
 from coordinator import db, unit_of_work
 from coordinator.models import Assignment, Event, EventSequence, Person, Post, Shift
-from coordinator.services import assignment, audit
+from coordinator.services import audit
+from coordinator.services.assignment import writing
+from coordinator.services.assignment.rules import Rules
 from coordinator.services.sweeper import SweepRules, sweep
 
 BASE = (28.10, 119.90)
@@ -342,7 +344,7 @@ def db_instances(draw):
 @given(instance=db_instances())
 def test_no_rule_is_broken_through_the_database(app, instance):
     people_spec, post_spec, shift_spec, manual = instance
-    rules = assignment.Rules.from_config(app.config)
+    rules = Rules.from_config(app.config)
     actor = audit.Actor("test", "commander")
     empty_tables(app.extensions["db"]["engine"])
     with app.app_context():
@@ -378,7 +380,7 @@ def test_no_rule_is_broken_through_the_database(app, instance):
                 kept.add((shifts[s].id, people[p].id))
         unit_of_work.commit(session)
         before = {(a.id, a.shift_id, a.person_id) for a in session.query(Assignment)}
-        created, plan = assignment.assign_open_places(session, actor, START, events[0], rules)
+        created, plan = writing.assign_open_places(session, actor, START, events[0], rules)
         unit_of_work.commit(session)
         rows = session.query(Assignment).filter(Assignment.removed_at.is_(None)).all()
         assert before <= {(a.id, a.shift_id, a.person_id) for a in rows}, "manual ones kept"

@@ -14,17 +14,11 @@ from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
 from coordinator.models import Post, Shift
-from coordinator.services import assignment
-from coordinator.services.assignment import (
-    Roster,
-    Rules,
-    VillageCodes,
-    Window,
-    breaks_rule,
-    plan_shifts,
-    solve_window,
-    time_windows,
-)
+from coordinator.services.assignment import planning, solver
+from coordinator.services.assignment.eligibility import Roster, VillageCodes
+from coordinator.services.assignment.planning import plan_shifts, time_windows
+from coordinator.services.assignment.rules import Rules, breaks_rule
+from coordinator.services.assignment.solver import Window, solve_window
 
 T0 = datetime(2026, 7, 21, 0, 0, tzinfo=UTC)
 VILLAGES = ("石门村", "枫树岭村", "青溪村")
@@ -188,7 +182,7 @@ def test_no_hard_rule_is_ever_broken(instance):
         filled = len(per_shift.get(s.id, []))
         assert filled + (missing[s.id].missing if s.id in missing else 0) == s.required
         if s.id in missing:
-            assert missing[s.id].reason in assignment.UNFILLED_REASONS
+            assert missing[s.id].reason in planning.UNFILLED_REASONS
 
 
 # --- optimality: equal to an exact dense solver on single-window instances -----------------------
@@ -244,7 +238,7 @@ def test_one_window_is_solved_exactly(data):
 
 @pytest.mark.parametrize("clustered", [False, True], ids=["uniform", "clustered"])
 def test_the_candidate_graph_reaches_the_exact_optimum(monkeypatch, clustered):
-    monkeypatch.setattr(assignment, "FULL_GRAPH_PAIRS", 0)  # force the nearest-neighbour graph
+    monkeypatch.setattr(solver, "FULL_GRAPH_PAIRS", 0)  # force the nearest-neighbour graph
     rng = np.random.default_rng(7)
     n, m, places = 1200, 100, 5
     if clustered:  # villages: people and posts crowd around a few centres, unevenly
@@ -259,7 +253,7 @@ def test_the_candidate_graph_reaches_the_exact_optimum(monkeypatch, clustered):
     result = solve_window(window, Rules())
     assert result.filled.sum() == m * places
     assert result.edges < n * m / 4  # a sparse graph, not the full one
-    dense = assignment.haversine_m(people_at[:, None, 0], people_at[:, None, 1],
+    dense = solver.haversine_m(people_at[:, None, 0], people_at[:, None, 1],
                                    posts_at[None, :, 0], posts_at[None, :, 1])
     rows, cols = linear_sum_assignment(np.repeat(dense, places, axis=1))
     optimum = dense.repeat(places, axis=1)[rows, cols].sum()
@@ -270,7 +264,7 @@ def test_the_candidate_graph_reaches_the_exact_optimum(monkeypatch, clustered):
 
 
 def test_shortage_widens_until_no_place_can_be_filled(monkeypatch):
-    monkeypatch.setattr(assignment, "FULL_GRAPH_PAIRS", 0)
+    monkeypatch.setattr(solver, "FULL_GRAPH_PAIRS", 0)
     rng = np.random.default_rng(3)
     people_at = rng.uniform((28.0, 119.8), (28.3, 120.1), (300, 2))
     posts_at = rng.uniform((28.0, 119.8), (28.3, 120.1), (80, 2))

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from .. import clock, db
 from ..models import COMMANDING_ROLES, WATCHING_ROLES, Person, Post, Shift
 from ..presenters import iso
-from ..services import assignment, events, roster
+from ..services import events, roster
+from ..services.assignment import planning, writing
+from ..services.assignment.rules import Rules
 from .endpoint import OPERATIONS, endpoint, parse_json_body
-from .schemas import (
+from .schemas.assign import (
     AssignAnswer,
     AssignBody,
     ConfirmBody,
@@ -30,8 +32,8 @@ READERS = WATCHING_ROLES
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def rules() -> assignment.Rules:
-    return assignment.Rules.from_config(current_app.config)
+def rules() -> Rules:
+    return Rules.from_config(current_app.config)
 
 
 def why_text(why: list[str], from_where: str | None = None) -> str:
@@ -81,8 +83,8 @@ def assign(principal, event_id: int):
     body = _body(AssignBody)
     session = db.session()
     event = events.get_event(session, event_id)
-    created, plan = assignment.assign_open_places(session, principal.actor, clock.now(), event,
-                                                  rules(), body.shift_ids)
+    created, plan = writing.assign_open_places(session, principal.actor, clock.now(), event,
+                                               rules(), body.shift_ids)
     return jsonify(answer(created, plan.unfilled))
 
 
@@ -103,14 +105,14 @@ def propose(principal, event_id: int):
     body = _body(AssignBody)
     session = db.session()
     event = events.get_event(session, event_id)
-    plan = assignment.plan_open_places(session, event, clock.now(), rules(), body.shift_ids)
+    plan = planning.plan_open_places(session, event, clock.now(), rules(), body.shift_ids)
     return jsonify(proposal_json(session, plan))
 
 
 _document_body(AssignBody)
 
 
-def proposal_json(session, plan: assignment.Plan) -> dict:
+def proposal_json(session, plan: planning.Plan) -> dict:
     shift_ids = {p.shift_id for p in plan.proposals} | {u.shift_id for u in plan.unfilled}
     shifts = {s.id: s for s in session.scalars(select(Shift).where(Shift.id.in_(shift_ids)))}
     posts = {p.id: p for p in session.scalars(select(Post).where(
@@ -143,8 +145,8 @@ def proposal_json(session, plan: assignment.Plan) -> dict:
 def confirm(principal, event_id: int, body: ConfirmBody):
     session = db.session()
     event = events.get_event(session, event_id)
-    created = assignment.confirm_rows(session, principal.actor, clock.now(), event, rules(),
-                                      [(r.shift_id, r.person_id, r.swapped) for r in body.rows])
+    created = writing.confirm_rows(session, principal.actor, clock.now(), event, rules(),
+                                   [(r.shift_id, r.person_id, r.swapped) for r in body.rows])
     return jsonify(answer(created, []))
 
 

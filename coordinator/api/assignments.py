@@ -10,7 +10,7 @@ from ..models import COMMANDING_ROLES, WATCHING_ROLES, Person, Shift
 from ..presenters import assignment_json
 from ..services import events
 from .endpoint import endpoint
-from .schemas import AssignmentAnswer, AssignmentBody, AssignmentsList, AssignmentsQuery
+from .schemas.assignments import AssignmentAnswer, AssignmentBody, AssignmentsList, AssignmentsQuery
 
 bp = Blueprint("assignments", __name__, url_prefix="/api/v1")
 READERS = WATCHING_ROLES

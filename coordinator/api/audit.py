@@ -11,7 +11,7 @@ from ..presenters import audit_entry_json
 from ..services import audit
 from ..services.paging import page
 from .endpoint import endpoint
-from .schemas import AuditList, AuditQuery, AuditVerifyAnswer
+from .schemas.audit import AuditList, AuditQuery, AuditVerifyAnswer
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1/audit")
 

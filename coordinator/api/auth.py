@@ -15,15 +15,15 @@ from ..security import check_password, token_ttl
 from ..services import accounts, people
 from ..urls import staff_link_url
 from .endpoint import endpoint
-from .schemas import (
+from .schemas.auth import (
     LinkRefusalList,
     LoginBody,
-    Page,
     ReleaseDeviceAnswer,
     StaffLinkAnswer,
     StaffLinkBody,
     TokenAnswer,
 )
+from .schemas.common import Page
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
 

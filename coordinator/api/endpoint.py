@@ -15,7 +15,7 @@ from .. import unit_of_work
 from ..db import READ_ONLY_METHODS
 from ..errors import bad_request, validation_error
 from ..security import require
-from .schemas import nul_field
+from ..services.fields import nul_field
 
 FORM_MIMETYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
 

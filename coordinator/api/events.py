@@ -10,7 +10,7 @@ from ..models import COMMANDING_ROLES, WATCHING_ROLES, Post
 from ..presenters import event_json, shift_json
 from ..services import events
 from .endpoint import endpoint
-from .schemas import (
+from .schemas.events import (
     EventAnswer,
     EventBody,
     EventsList,

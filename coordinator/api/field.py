@@ -13,8 +13,8 @@ from ..presenters import checkin_json, iso, recorded_checkin_json, report_json
 from ..services import accounts, checkins, duty, reports
 from .assignments import assignments_json
 from .endpoint import endpoint
-from .schemas import (
-    AssignmentAnswer,
+from .schemas.assignments import AssignmentAnswer
+from .schemas.field import (
     CheckInAnswer,
     CheckInBody,
     MyAssignments,
@@ -59,7 +59,8 @@ def create_checkin(principal, body: CheckInBody):
     fields["client_id"] = str(body.client_id)
     checkin, created = checkins.record_checkin(session, caller_card(principal), fields,
                                                received_at=clock.now(), rules=fence_rules())
-    return jsonify(recorded_checkin_json(checkin)), 201 if created else 200
+    radius_m = checkins.post_radius(session, checkin.post_id)
+    return jsonify(recorded_checkin_json(checkin, radius_m)), 201 if created else 200
 
 
 @endpoint(bp, "/checkins/<int:checkin_id>/review", "POST",
@@ -69,7 +70,7 @@ def review_checkin(principal, checkin_id: int, body: ReviewBody):
     session = db.session()
     checkin = checkins.review_checkin(session, principal.actor, principal.user_id, clock.now(),
                                       checkin_id, body.verdict, body.note)
-    return jsonify(checkin_json(checkin))
+    return jsonify(checkin_json(checkin, checkins.post_radius(session, checkin.post_id)))
 
 
 @endpoint(bp, "/me/assignments", "GET", summary="My current and upcoming assignments",

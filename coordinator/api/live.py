@@ -16,14 +16,14 @@ from .assign import why_text
 from .assignments import assignments_json
 from .endpoint import endpoint
 from .field import report_photo_url
-from .schemas import (
+from .schemas.assignments import AssignmentAnswer
+from .schemas.common import Page
+from .schemas.live import (
     AlertAnswer,
     AlertsList,
     AlertsQuery,
-    AssignmentAnswer,
     CandidatesAnswer,
     CandidatesQuery,
-    Page,
     PostDetailAnswer,
     ReplayQuery,
     ReportsList,

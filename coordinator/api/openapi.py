@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from ..unit_of_work import outside
 from .endpoint import OPERATIONS, Operation
-from .schemas import ErrorAnswer
+from .schemas.common import ErrorAnswer
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 REF_TEMPLATE = "#/components/schemas/{model}"

@@ -8,8 +8,10 @@ from .. import clock, db
 from ..models import WATCHING_ROLES
 from ..presenters import person_json
 from ..services import imports, people
+from ..services.fields import PersonBody
 from .endpoint import endpoint
-from .schemas import ImportAnswer, PeopleList, PeopleQuery, PersonAnswer, PersonBody, PersonPatch
+from .schemas.common import ImportAnswer
+from .schemas.people import PeopleList, PeopleQuery, PersonAnswer, PersonPatch
 from .uploads import uploaded_file
 
 bp = Blueprint("people", __name__, url_prefix="/api/v1/people")

@@ -8,8 +8,10 @@ from .. import clock, db
 from ..models import COMMANDING_ROLES, WATCHING_ROLES
 from ..presenters import post_json
 from ..services import imports, posts
+from ..services.fields import PostBody
 from .endpoint import endpoint
-from .schemas import ImportAnswer, PostAnswer, PostBody, PostPatch, PostsList, PostsQuery
+from .schemas.common import ImportAnswer
+from .schemas.posts import PostAnswer, PostPatch, PostsList, PostsQuery
 from .uploads import uploaded_file
 
 bp = Blueprint("posts", __name__, url_prefix="/api/v1/posts")

@@ -17,29 +17,29 @@ from ..models import MAX_ID, WATCHING_ROLES, Commendation, Event, Person, Post, 
 from ..presenters import DISPLAY_ZONE, checkin_json, event_json, iso
 from ..services import audit, events, exports, geo, live, performance, supervision
 from .endpoint import endpoint
-from .schemas import (
-    CommendationAnswer,
-    CommendationBody,
-    CommendationsList,
-    CommendationsQuery,
-    CsvExportQuery,
-    DutyPostsList,
-    DutyPostsQuery,
-    EventCheckinsList,
-    EventCheckinsQuery,
-    ExportQuery,
-    OnShiftList,
-    OnShiftQuery,
+from .schemas.exports import CsvExportQuery, ExportQuery, SeasonExportQuery
+from .schemas.performance import (
     PerformanceList,
     PerformanceQuery,
     PerformanceSummary,
     PersonHistory,
-    SeasonExportQuery,
+    UnitsList,
+)
+from .schemas.supervision import (
+    CommendationAnswer,
+    CommendationBody,
+    CommendationsList,
+    CommendationsQuery,
+    DutyPostsList,
+    DutyPostsQuery,
+    EventCheckinsList,
+    EventCheckinsQuery,
+    OnShiftList,
+    OnShiftQuery,
     SpotCheckAnswer,
     SpotCheckBody,
     SpotChecksList,
     SpotChecksQuery,
-    UnitsList,
 )
 
 bp = Blueprint("records", __name__, url_prefix="/api/v1")
@@ -234,7 +234,7 @@ def list_event_checkins(principal, event_id: int, query: EventCheckinsQuery):
     for checkin in items:
         post = posts[checkin.post_id]
         answer.append({
-            **checkin_json(checkin), "lat": checkin.lat, "lon": checkin.lon,
+            **checkin_json(checkin, post.radius_m), "lat": checkin.lat, "lon": checkin.lon,
             "accuracy_m": checkin.accuracy_m, "note": checkin.note,
             "review_note": checkin.review_note, "reviewed_at": iso(checkin.reviewed_at),
             "person": _ref(people.get(checkin.person_id), checkin.person_id),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import forbidden, not_found, validation_error
 from ..models import Assignment, CheckIn, Person, Post, Shift
-from . import alerts, audit, geo, live
+from . import alerts, audit, duty_rule, geo, live
 from .accounts import PersonCard
 from .idempotency import claim_client_id, replay, request_fingerprint
 
@@ -70,6 +70,7 @@ SHARED_FIX = select(CheckIn.id, CheckIn.person_id).where(
     CheckIn.lon == bindparam("lon"), CheckIn.taken_at > bindparam("since"),
     CheckIn.taken_at < bindparam("until")).limit(1)
 INSERT_CHECKIN = insert(CheckIn.__table__)
+POST_RADIUS = select(Post.radius_m).where(Post.id == bindparam("post_id"))
 
 
 def _duty_for(db: Session, person_id: int, assignment_id: int | None, kind: str,
@@ -181,10 +182,14 @@ def record_checkin(db: Session, person: Person | PersonCard, fields: dict, *, re
     checkin = CheckIn(id=inserted[0], **values)
     actor = audit.Actor(f"{person.name} ({person.phone})", "staff")
     audit.record(db, actor, "create", checkin, at=received_at)
-    before, after = live.duty_state(earlier), live.duty_state([*earlier, live.fix_of(checkin)])
+    fix = live.fix_of(checkin, duty.radius_m)
+    before = duty_rule.fold(earlier)
+    # The usual fix is the newest: one more step. One queued offline goes back in its place.
+    newest = before.last is None or (before.last.taken_at, before.last.id) < (fix.taken_at, fix.id)
+    after = duty_rule.step(before, fix) if newest else duty_rule.fold([*earlier, fix])
     duty_changed = duty.starts_at <= received_at < duty.ends_at and after.on_duty != before.on_duty
     post_now = live.announce_checkin(db, duty.event_id, checkin, person, received_at,
-                                     refresh=duty_changed)
+                                     radius_m=duty.radius_m, refresh=duty_changed)
     _end_alerts(db, duty, checkin, after, post_now, received_at)
     if reasons:
         alerts.raise_alert(
@@ -196,14 +201,15 @@ def record_checkin(db: Session, person: Person | PersonCard, fields: dict, *, re
     return checkin, True
 
 
-def _end_alerts(db: Session, duty, checkin: CheckIn, after: live.DutyState,
+def _end_alerts(db: Session, duty, checkin: CheckIn, after: duty_rule.DutyState,
                 post_now: live.Presence | None, at: datetime) -> None:
     """The sweeper's conditions that this check-in ends, resolved at once rather than at its
     next pass (where they would reach the map in a crowd of others). `post_now` is the post's
     presence if the check-in changed the person's duty on a running shift."""
     ended = []
-    if after.on_duty and after.last.id == checkin.id and "offline" not in checkin.flags:
-        # On duty from a fix taken just now: not missing, and not gone from the post.
+    if after.on_duty and after.last_on_duty.id == checkin.id and "offline" not in checkin.flags:
+        # On duty from a fix inside taken just now: not missing, and not gone from the post
+        # (an outside or unknown fix confirms nothing).
         ended += [f"missed_checkin:{duty.assignment_id}", f"left_post:{duty.assignment_id}"]
     if post_now is not None and after.on_duty \
             and post_now.on_duty(duty.shift_id) >= duty.required:
@@ -227,7 +233,7 @@ def review_checkin(db: Session, actor: audit.Actor, reviewer_id: int | None, at:
     return checkin
 
 
-def counts_on_duty(checkin: CheckIn) -> bool:
-    """Only fenced, unrejected fixes count as on duty."""
-    return checkin.within_fence and checkin.review_verdict != "rejected"
+def post_radius(db: Session, post_id: int) -> float:
+    """The fence radius a stored check-in is read against (its `fence_reading`)."""
+    return db.connection().execute(POST_RADIUS, {"post_id": post_id}).scalar_one()
 

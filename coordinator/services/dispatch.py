@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from ..errors import conflict, validation_error
 from ..models import Alert, Assignment, Person, Shift
-from . import assignment, audit, events
+from . import audit, events
+from .assignment import candidates, writing
+from .assignment.rules import Rules
 
 
 @dataclass
@@ -25,12 +27,12 @@ class Candidate:
     lon: float | None = None
 
 
-def nearest_available(db: Session, shift: Shift, rules: assignment.Rules,
+def nearest_available(db: Session, shift: Shift, rules: Rules,
                       limit: int = 5) -> list[Candidate]:
     """Who may take one more place on the shift, best first: the assignment engine's hard rules
     (free, rested, within the 24-hour limit, with the skills, active, within reach) and its cost
     (distance from the last known position, else home, plus the soft preferences)."""
-    ranked = assignment.rank_for_shift(db, shift, rules, limit)
+    ranked = candidates.rank_for_shift(db, shift, rules, limit)
     people = {p.id: p for p in db.scalars(select(Person).where(
         Person.id.in_([r.person_id for r in ranked])))}
     return [Candidate(people[r.person_id], r.distance_m, r.from_where, True, r.cost_m, r.why,
@@ -38,7 +40,7 @@ def nearest_available(db: Session, shift: Shift, rules: assignment.Rules,
 
 
 def dispatch_for_alert(db: Session, actor: audit.Actor, at: datetime, alert: Alert,
-                       rules: assignment.Rules) -> Assignment:
+                       rules: Rules) -> Assignment:
     """Send the best available person to the shift behind a missed check-in, a person who left or
     a short post (one more place on the shift, chosen by the engine)."""
     if alert.shift_id is None:
@@ -51,5 +53,5 @@ def dispatch_for_alert(db: Session, actor: audit.Actor, at: datetime, alert: Ale
         raise conflict("Nobody is free for this shift right now.")
     created = events.create_assignment(db, actor, at, shift.id, best[0].person.id, source="auto",
                                        distance_m=best[0].distance_m)
-    assignment.check_rules_held(db, [created], rules)
+    writing.check_rules_held(db, [created], rules)
     return created

@@ -114,8 +114,10 @@ def create_assignment(db: Session, actor: audit.Actor, at: datetime, shift_id: i
                       person_id: int, source: str = "manual",
                       distance_m: float | None = None) -> Assignment:
     """Put a person on a shift; never twice on one shift nor on two overlapping shifts."""
-    shift = db.get(Shift, shift_id)
-    # Locking the person row keeps two concurrent requests from double-booking them (PostgreSQL).
+    # The shift's row, then the person's (the lock order of services/assignment/writing.py): an
+    # automatic assignment counting the shift's open places waits for this one, and locking the
+    # person keeps two concurrent requests from double-booking them (PostgreSQL).
+    shift = db.get(Shift, shift_id, with_for_update=True)
     person = db.get(Person, person_id, with_for_update=True)
     problems = {}
     if shift is None:

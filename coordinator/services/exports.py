@@ -19,7 +19,7 @@ from sqlalchemy import DateTime, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..models import Alert, Assignment, CheckIn, Commendation, Event, Person, Post, Shift, SpotCheck, User
-from . import performance
+from . import duty_rule, performance
 from .xlsx import Workbook
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -42,6 +42,7 @@ WORDS = {
         "cadre": "机关干部", "village_official": "村干部", "other": "其他",
         "rainstorm": "暴雨", "typhoon": "台风", "flood": "洪水", "landslide": "地质灾害",
         "announced": "明察", "unannounced": "暗访", "separator": "、",
+        "inside": "围栏内", "outside": "围栏外", "unknown": "精度不足，无法判定",
     },
     "en": {
         True: "yes", False: "no",
@@ -57,6 +58,7 @@ WORDS = {
         "rainstorm": "rainstorm", "typhoon": "typhoon", "flood": "flood",
         "landslide": "landslide",
         "announced": "announced", "unannounced": "unannounced", "separator": "; ",
+        "inside": "inside", "outside": "outside", "unknown": "too rough to tell",
     },
 }
 
@@ -142,6 +144,7 @@ CHECKIN_COLUMNS = _columns(
     ("distance_m", "距点位（米）", "Distance (m)", "plain"),
     ("within_fence", "在围栏内", "Within fence", "bool"),
     ("counts", "计入在岗", "Counts as on duty", "bool"),
+    ("fence_reading", "在岗判定", "Duty rule reading", "plain"),
     ("flags", "标记", "Flags", "plain"), ("spoof_reasons", "疑似虚假定位原因", "Spoof signs"),
     ("review_verdict", "审核结论", "Review verdict", "plain"),
     ("review_note", "审核意见", "Review note"), ("note", "交接班备注", "Handover note"),
@@ -318,23 +321,26 @@ def checkins_table(db: Session, event_id: int, lang: str) -> Table:
                         CheckIn.kind, type_coerce(CheckIn.taken_at, DateTime()),
                         type_coerce(CheckIn.received_at, DateTime()), CheckIn.lat, CheckIn.lon,
                         CheckIn.accuracy_m, CheckIn.distance_m, CheckIn.within_fence,
+                        Post.radius_m,
                         type_coerce(CheckIn.flags, String()),
                         type_coerce(CheckIn.spoof_reasons, String()), CheckIn.review_verdict,
                         CheckIn.review_note, CheckIn.note)
                  .join(Assignment, Assignment.id == CheckIn.assignment_id)
+                 .join(Post, Post.id == CheckIn.post_id)
                  .where(CheckIn.assignment_id.in_(of_event))
                  .order_by(CheckIn.taken_at, CheckIn.id)
                  .execution_options(yield_per=ROW_BATCH))
         nobody = ("", "")
         for (checkin_id, person_id, post_id, shift_id, kind, taken_at, received_at, lat, lon,
-             accuracy_m, distance_m, within_fence, flags, reasons, verdict, review_note,
-             note) in db.connection().execute(query):
+             accuracy_m, distance_m, within_fence, radius_m, flags, reasons, verdict,
+             review_note, note) in db.connection().execute(query):
             name, unit = people.get(person_id, nobody)
             flags = _json_list(flags)
             reasons = _json_list(reasons)
             yield (checkin_id, person_id, name, unit, post_id, posts.get(post_id, ""), shift_id,
                    words.get(kind, kind), taken_at, received_at, lat, lon, accuracy_m,
                    distance_m, within_fence, within_fence and verdict != "rejected",
+                   words[duty_rule.reading(within_fence, distance_m, accuracy_m, radius_m)],
                    words["separator"].join(words.get(f, f) for f in flags) if flags else None,
                    "；".join(r.get("detail", "") for r in reasons) if reasons else None,
                    words.get(verdict, verdict) if verdict else None, review_note, note)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..errors import validation_error
 from ..models import Person, Post
 from . import audit, people, posts
+from .fields import PersonBody, PostBody, nul_field
 
 PERSON_HEADERS = {
     "name": "name", "姓名": "name",
@@ -137,8 +138,6 @@ class _RowRefused(Exception):
 
 
 def _validated(schema: type[BaseModel], values: dict) -> dict:
-    from ..api.schemas import nul_field
-
     where = nul_field(values)
     if where:  # PostgreSQL cannot store it
         raise _RowRefused(f"{where}: must not contain the NUL character")
@@ -156,8 +155,6 @@ def _columns(fields: dict, given: set[str]) -> dict:
 def import_people(db: Session, actor: audit.Actor, at: datetime, name: str,
                   content: bytes) -> ImportResult:
     """Create or update people from a file, matched by phone; unchanged rows change nothing."""
-    from ..api.schemas import PersonBody
-
     result = ImportResult()
     seen: dict[str, int] = {}
     for number, values in _records(read_rows(name, content), PERSON_HEADERS,
@@ -213,8 +210,6 @@ def _geojson_rows(content: bytes) -> list[tuple[int, dict]]:
 def import_posts(db: Session, actor: audit.Actor, at: datetime, name: str,
                  content: bytes) -> ImportResult:
     """Create or update posts from a file, matched by name; unchanged rows change nothing."""
-    from ..api.schemas import PostBody
-
     if name.lower().endswith((".geojson", ".json")):
         records = _geojson_rows(content)
     else:

@@ -7,68 +7,22 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Alert, Assignment, CheckIn, Event, FieldReport, Person, Post, PostStatus, Shift
 from ..presenters import alert_json, assignment_json, checkin_json, iso, report_json
-from . import effects
+from . import duty_rule, effects
+from .duty_rule import DutyState, Fix
 
-LEFT_AFTER_OUTSIDE_FIXES = 2
-
-
-class Fix(NamedTuple):
-    """The columns of a check-in that a duty state is decided from."""
-
-    id: int
-    assignment_id: int
-    kind: str
-    within_fence: bool
-    review_verdict: str | None
-    reviewed_at: datetime | None
-    taken_at: datetime
-    lat: float
-    lon: float
-
-
-FIX_COLUMNS = tuple(getattr(CheckIn, name) for name in Fix._fields)
-FIXES_OF_ASSIGNMENT = select(*FIX_COLUMNS).where(
+# What the duty rule reads of each check-in, with its post's radius.
+FIX_COLUMNS = (CheckIn.assignment_id, CheckIn.id, CheckIn.kind, CheckIn.taken_at, CheckIn.within_fence,
+               CheckIn.distance_m, CheckIn.accuracy_m, Post.radius_m, CheckIn.review_verdict,
+               CheckIn.lat, CheckIn.lon)
+FIXES_OF_ASSIGNMENT = select(*FIX_COLUMNS).join(Post, Post.id == CheckIn.post_id).where(
     CheckIn.assignment_id == bindparam("assignment_id"))
 POST_STATUS = PostStatus.__table__
-
-
-@dataclass
-class DutyState:
-    """Where a person on a running shift stands, from their fixes in time order."""
-
-    on_duty: bool = False
-    ever_on_duty: bool = False
-    outside_run: int = 0
-    checked_out: bool = False
-    last: Fix | None = None
-    last_on_duty: Fix | None = None
-
-
-def duty_state(fixes: list[Fix]) -> DutyState:
-    """On duty after a fenced check-in or presence, until check-out or two outside fixes in a row
-    (one GPS jump does not take anyone off duty); rejected fixes do not count."""
-    state = DutyState()
-    for fix in sorted(fixes, key=lambda f: (f.taken_at, f.id)):
-        if fix.review_verdict == "rejected":
-            continue
-        state.last = fix
-        if fix.kind == "check_out":
-            state.on_duty, state.outside_run, state.checked_out = False, 0, True
-        elif fix.within_fence:
-            state.on_duty, state.outside_run, state.checked_out = True, 0, False
-            state.ever_on_duty, state.last_on_duty = True, fix
-        elif state.on_duty:
-            state.outside_run += 1
-            if state.outside_run >= LEFT_AFTER_OUTSIDE_FIXES:
-                state.on_duty = False
-    return state
 
 
 def running_shifts(db: Session, event_id: int, at: datetime):
@@ -81,15 +35,17 @@ def states_by_assignment(db: Session, assignment_ids: list[int],
     """Each assignment's duty state from its fixes (only those known by `as_of`, for replay)."""
     fixes = defaultdict(list)
     if assignment_ids:
-        query = select(*FIX_COLUMNS).where(CheckIn.assignment_id.in_(assignment_ids))
+        query = select(*FIX_COLUMNS, CheckIn.reviewed_at) \
+            .join(Post, Post.id == CheckIn.post_id) \
+            .where(CheckIn.assignment_id.in_(assignment_ids))
         if as_of is not None:
             query = query.where(CheckIn.received_at <= as_of, CheckIn.taken_at <= as_of)
-        for row in db.execute(query):
-            fix = Fix(*row)
-            if as_of is not None and fix.reviewed_at is not None and fix.reviewed_at > as_of:
+        for *columns, reviewed_at in db.execute(query):
+            fix = Fix(*columns)
+            if as_of is not None and reviewed_at is not None and reviewed_at > as_of:
                 fix = fix._replace(review_verdict=None)  # as it stood before its review
             fixes[fix.assignment_id].append(fix)
-    return {a: duty_state(fixes.get(a, [])) for a in assignment_ids}
+    return {a: duty_rule.fold(fixes.get(a, [])) for a in assignment_ids}
 
 
 def _assigned_at(query, as_of: datetime | None):
@@ -224,17 +180,20 @@ def assignment_fixes(db: Session, assignment_id: int) -> list[Fix]:
             db.connection().execute(FIXES_OF_ASSIGNMENT, {"assignment_id": assignment_id})]
 
 
-def fix_of(checkin: CheckIn) -> Fix:
-    return Fix(*(getattr(checkin, name) for name in Fix._fields))
+def fix_of(checkin: CheckIn, radius_m: float) -> Fix:
+    """What the duty rule reads of a check-in at a post with this fence radius."""
+    return Fix(checkin.assignment_id, checkin.id, checkin.kind, checkin.taken_at, checkin.within_fence,
+               checkin.distance_m, checkin.accuracy_m, radius_m, checkin.review_verdict,
+               checkin.lat, checkin.lon)
 
 
 def announce_checkin(db: Session, event_id: int, checkin: CheckIn, person: Person,
-                     at: datetime, *, refresh: bool) -> Presence | None:
+                     at: datetime, *, radius_m: float, refresh: bool) -> Presence | None:
     """The `checkin` message, then the post's status if the check-in may have changed it
     (`refresh`: it changed the person's duty on a running shift; time-driven changes are the
     sweeper's). Returns the post's presence when it was recomputed."""
     effects.live(db, event_id, "checkin", {
-        "checkin": {**checkin_json(checkin), "lat": checkin.lat, "lon": checkin.lon},
+        "checkin": {**checkin_json(checkin, radius_m), "lat": checkin.lat, "lon": checkin.lon},
         "person": {"id": person.id, "name": person.name}})
     return refresh_post_status(db, event_id, checkin.post_id, at) if refresh else None
 
@@ -332,6 +291,6 @@ def post_detail(db: Session, event: Event, post: Post, at: datetime) -> dict:
                     "required": s.required, "skills": list(s.skills or []),
                     "running": s.starts_at <= at < s.ends_at,
                     "assignments": by_shift.get(s.id, [])} for s in shifts],
-        "checkins": [{**checkin_json(row.CheckIn), "person_name": row.name,
+        "checkins": [{**checkin_json(row.CheckIn, post.radius_m), "person_name": row.name,
                       "note": row.CheckIn.note} for row in fixes],
     }

@@ -11,8 +11,9 @@ from operator import itemgetter
 from sqlalchemy import DateTime, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from ..models import Assignment, CheckIn, Commendation, Event, Person, Shift, SpotCheck
-from .live import LEFT_AFTER_OUTSIDE_FIXES
+from ..models import Assignment, CheckIn, Commendation, Event, Person, Post, Shift, SpotCheck
+from . import duty_rule
+from .duty_rule import Fix
 
 FIX_BATCH = 10_000
 ID_CHUNK = 5_000
@@ -141,41 +142,14 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
-def _follow(record: ShiftRecord, fixes) -> None:
-    """Walk an assignment's unrejected fixes, (assignment, kind, taken_at, within_fence) in time
-    order: on duty from a fenced check-in or presence until a check-out or two fixes in a row
-    outside the fence, as on the live map. Times are made aware only where a span starts or ends
-    (a million fixes are read raw, for speed)."""
-    on, start, last_on, outside = False, None, None, 0
-    first = None
-
-    def close(end, by_check_out: bool) -> None:
-        begun, ended = _utc(start), _utc(end)
-        record.spans.append((begun, max(begun, ended)))
-        record.checked_out_at = ended if by_check_out else None
-
-    for _assignment, kind, taken_at, within_fence in fixes:
-        if kind == "check_out":
-            if on:
-                close(taken_at if within_fence else last_on, within_fence)
-            on, outside = False, 0
-        elif within_fence:
-            if not on:
-                on, start = True, taken_at
-                record.checked_out_at = None
-            if first is None:
-                first = taken_at
-            last_on, outside = taken_at, 0
-        elif on:
-            outside += 1
-            if outside >= LEFT_AFTER_OUTSIDE_FIXES:
-                close(last_on, False)
-                on, outside = False, 0
-    if on:
-        close(last_on, False)
-    record.first_on_duty = _utc(first)
-    record.on_duty_now = on
-    record.last_on_duty = _utc(last_on)
+def _follow(record: ShiftRecord, state: duty_rule.DutyState) -> None:
+    """What the duty rule's fold over the assignment's fixes says of its duty. The fixes were
+    read raw (a million of them, for speed), so times are made aware only here."""
+    record.first_on_duty = _utc(state.first_on_duty)
+    record.spans = [(_utc(start), _utc(end)) for start, end in duty_rule.on_duty_spans(state)]
+    record.checked_out_at = _utc(state.checked_out_at)
+    record.on_duty_now = state.on_duty
+    record.last_on_duty = _utc(state.last_on_duty.taken_at) if state.last_on_duty else None
 
 
 def _judge(record: ShiftRecord, at: datetime, grace: timedelta) -> None:
@@ -218,8 +192,11 @@ def event_records(db: Session, event_id: int, at: datetime, rule: ScoreRule,
                 .where(Shift.event_id == event_id))
     not_rejected = or_(CheckIn.review_verdict.is_(None), CheckIn.review_verdict != "rejected")
     fixes = (
-        select(CheckIn.assignment_id, CheckIn.kind, type_coerce(CheckIn.taken_at, DateTime()),
-               CheckIn.within_fence)
+        select(CheckIn.assignment_id, CheckIn.id, CheckIn.kind,
+               type_coerce(CheckIn.taken_at, DateTime()), CheckIn.within_fence,
+               CheckIn.distance_m, CheckIn.accuracy_m, Post.radius_m, CheckIn.review_verdict,
+               CheckIn.lat, CheckIn.lon)
+        .join(Post, Post.id == CheckIn.post_id)
         .where(CheckIn.assignment_id.in_(of_event), not_rejected)
         .order_by(CheckIn.assignment_id, CheckIn.taken_at, CheckIn.id))
     rejections = (select(CheckIn.person_id, func.count())
@@ -246,7 +223,7 @@ def event_records(db: Session, event_id: int, at: datetime, rule: ScoreRule,
         record = shifts.get(assignment_id)
         if record is None:  # the person was taken off this shift: its fixes no longer count
             continue
-        _follow(record, rows)
+        _follow(record, duty_rule.fold(map(Fix._make, rows), in_order=True))
     for record in shifts.values():
         _judge(record, at, rule.late_grace)
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Alert, Event, Person, Post, Shift
 from ..presenters import DISPLAY_ZONE
-from . import alerts, live
+from . import alerts, duty_rule, live
 
 SWEEPER_LOCK_KEY = 7_402_114
 SWEPT_KINDS = ("missed_checkin", "left_post", "understaffed")
@@ -100,11 +100,8 @@ def _sweep_posts(db: Session, event_id: int, post_ids: list[int], at: datetime,
             wanted[f"missed_checkin:{assignment.id}"] = {
                 "kind": "missed_checkin", **refs,
                 "message": f"{person_name} 未按时到{post_name}签到（班次 {_hhmm(shift.starts_at)} 开始）"}
-        elif state.ever_on_duty and not state.checked_out and (
-                state.outside_run >= live.LEFT_AFTER_OUTSIDE_FIXES or (
-                    state.on_duty
-                    and at - state.last_on_duty.taken_at > rules.presence_interval)):
-            reason = ("连续两次定位在电子围栏外" if not state.on_duty
+        elif left := duty_rule.left_post(state, at, rules.presence_interval):
+            reason = ("连续两次定位在电子围栏外" if left == "outside"
                       else f"超过 {int(rules.presence_interval.total_seconds() // 60)} 分钟未在岗确认")
             wanted[f"left_post:{assignment.id}"] = {
                 "kind": "left_post", **refs, "message": f"{person_name} 可能已离开{post_name}：{reason}"}

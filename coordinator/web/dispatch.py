@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from pydantic import TypeAdapter, ValidationError
 
 from .. import clock, db
-from ..api.schemas import Day
 from ..models import COMMANDING_ROLES, WATCHING_ROLES, Event
 from ..presenters import DISPLAY_ZONE
 from ..services import roster
+from ..services.fields import Day
 from .admin import common_strings, levels, navigation_context, post_kinds
 from .pages import page_for
 

@@ -192,13 +192,15 @@ const resyncSoon = (() => {
   };
 })();
 
-/** The duty rule of the server, applied to one new fix (two outside fixes in a row = off duty). */
+/** The duty rule of the server (docs/scoring.md), applied to one new fix: two decided-outside
+ * fixes in a row = off duty; an `unknown` one (too rough to tell) only moves the marker. */
 function afterFix(person, checkin) {
   if (person.last_seen && Date.parse(checkin.taken_at) < Date.parse(person.last_seen)) return null;
   let { on_duty: onDuty, outside = 0 } = person;
+  const reading = checkin.fence_reading ?? (checkin.within_fence ? "inside" : "outside");
   if (checkin.kind === "check_out") [onDuty, outside] = [false, 0];
-  else if (checkin.within_fence) [onDuty, outside] = [true, 0];
-  else if (onDuty && ++outside >= 2) onDuty = false;
+  else if (reading === "inside") [onDuty, outside] = [true, 0];
+  else if (reading === "outside" && onDuty && ++outside >= 2) onDuty = false;
   const change = { assignment_id: person.assignment_id, on_duty: onDuty, outside, last_seen: checkin.taken_at };
   if (typeof checkin.lat === "number") Object.assign(change, { lat: checkin.lat, lon: checkin.lon });
   return change;

@@ -203,8 +203,11 @@ function checkinResult(record) {
   const kind = kindName(answer.kind);
   const distance = distanceText(answer.distance_m);
   let main;
-  if (answer.within_fence) main = fmt(T.result_inside, { kind, distance });
-  else if (answer.flags.includes("low_accuracy") && duty && answer.distance_m <= duty.radius_m) {
+  // An answer kept on the phone from before `fence_reading` existed: read from its fields.
+  const reading = answer.fence_reading ?? (answer.within_fence ? "inside"
+    : duty && answer.distance_m <= duty.radius_m ? "unknown" : "outside");
+  if (reading === "inside") main = fmt(T.result_inside, { kind, distance });
+  else if (reading === "unknown") {
     main = fmt(T.result_uncertain, { kind, distance });
   } else {
     const radius = duty ? distanceText(duty.radius_m) : "?";

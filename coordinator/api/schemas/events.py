@@ -1,0 +1,68 @@
+"""Events and their shifts."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from ...services.fields import Body, Id, Moment, Skill, Text
+from .common import Answer, Page
+
+EventKind = Literal["rainstorm", "typhoon", "flood", "landslide", "other"]
+
+
+class EventBody(Body):
+    name: Text
+    kind: EventKind
+    level: int = Field(ge=1, le=4)
+    starts_at: Moment
+
+
+class EventAnswer(Answer):
+    id: int
+    name: str
+    kind: EventKind
+    level: int
+    starts_at: AwareDatetime
+    closed_at: AwareDatetime | None
+    status: Literal["active", "closed"]
+    created_at: AwareDatetime
+
+
+class EventsQuery(Page):
+    status: Literal["active", "closed"] | None = None
+
+
+class EventsList(Answer):
+    items: list[EventAnswer]
+    total: int
+
+
+class ShiftBody(Body):
+    post_id: Id
+    starts_at: Moment
+    ends_at: Moment
+    required: int = Field(ge=1, le=500)
+    skills: list[Skill] = Field(default_factory=list, max_length=10)
+
+
+class ShiftAnswer(Answer):
+    id: int
+    event_id: int
+    post_id: int
+    post_name: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    required: int
+    assigned: int
+    skills: list[str]
+
+
+class ShiftsQuery(Page):
+    post_id: Id | None = None
+
+
+class ShiftsList(Answer):
+    items: list[ShiftAnswer]
+    total: int

@@ -1,0 +1,106 @@
+"""The field rules shared by the JSON API, the pages and the file imports: what a stored name,
+phone, place or moment may be, and the rows of a person and a post as they are validated."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from datetime import date as date_type
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+from ..models import MAX_ID
+
+# Lengths match the columns they are stored in (a longer value is a 422, never a database error).
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\- ]{4,30}$")
+]
+Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _storable(moment: datetime) -> datetime:
+    """Refuse moments so far off that storing or showing them (in UTC, at +08:00) overflows."""
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError("must be between the years 1900 and 9000")
+    return moment
+
+
+def _storable_day(day: date_type) -> date_type:
+    """The same bounds for a calendar day (a day at the ends of the calendar overflows once a
+    day is added to it, or it is turned into UTC)."""
+    if not EARLIEST.date() <= day < LATEST.date():
+        raise ValueError("must be between the years 1900 and 9000")
+    return day
+
+
+def nul_field(value) -> str | None:
+    """The path of the first string holding a NUL character (PostgreSQL cannot store one).
+    Walked with a list, not recursion: a body may nest as deep as the JSON parser allows."""
+    stack = [(value, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path or "body"
+            continue
+        if isinstance(value, dict):
+            items = list(value.items())
+        elif isinstance(value, list):
+            items = list(enumerate(value))
+        else:
+            continue
+        stack.extend((item, f"{path}.{key}" if path else str(key)) for key, item in reversed(items))
+    return None
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_storable)]
+Day = Annotated[date_type, AfterValidator(_storable_day)]
+PersonKind = Literal["cadre", "village_official", "other"]
+PostKind = Literal[
+    "reservoir", "pond", "landslide", "low_road", "dangerous_house", "shelter", "bridge",
+    "embankment", "other",
+]
+
+
+class Body(BaseModel):
+    """A JSON request body: strict types, finite numbers, unknown fields ignored."""
+
+    model_config = ConfigDict(strict=True, allow_inf_nan=False, extra="ignore")
+
+
+# --- the rows of a person and a post (a request body, or a row of an imported file) -----------
+
+
+class PersonBody(Body):
+    name: ShortText
+    phone: Phone
+    unit: Text
+    kind: PersonKind
+    skills: list[Skill] = Field(default_factory=list, max_length=30)
+    home_lat: Latitude | None = None
+    home_lon: Longitude | None = None
+
+
+class PostBody(Body):
+    name: Text
+    kind: PostKind
+    lat: Latitude
+    lon: Longitude
+    radius_m: float = Field(gt=0, le=10_000)
+    village: ShortText | None = None
+    risk: int | None = Field(None, ge=1, le=4)

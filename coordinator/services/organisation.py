@@ -1,0 +1,146 @@
+"""The command chain: units county → town → village, found by id or by path, their subtrees,
+leaders (指挥长, 副指挥长, 带班领导) and the responsible persons of posts (防汛责任人)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ..errors import conflict, not_found, validation_error
+from ..models import (
+    PARENT_KIND,
+    UNIT_KINDS,
+    Person,
+    Post,
+    PostResponsible,
+    Unit,
+    UnitLeader,
+)
+from . import audit
+
+PATH_SEPARATOR = "/"
+UNIT_KIND_WORDS = {"县": "county", "区": "county", "县区": "county", "镇": "town", "乡": "town",
+                   "乡镇": "town", "街道": "town", "村": "village", "社区": "village"}
+
+
+def get_unit(db: Session, unit_id: int) -> Unit:
+    unit = db.get(Unit, unit_id)
+    if unit is None:
+        raise not_found(f"Unit {unit_id}")
+    return unit
+
+
+def unit_by_path(db: Session, path: str) -> Unit | None:
+    """The unit a path such as `临安区/太湖源镇/白沙村` names (spaces around parts ignored)."""
+    parts = [part.strip() for part in path.replace("／", PATH_SEPARATOR).split(PATH_SEPARATOR)]
+    return db.scalar(select(Unit).where(Unit.path == PATH_SEPARATOR.join(p for p in parts if p)))
+
+
+def ancestors(db: Session, unit: Unit) -> list[Unit]:
+    """The units above `unit`, top first."""
+    chain, parent_id = [], unit.parent_id
+    while parent_id is not None:
+        parent = db.get(Unit, parent_id)
+        chain.append(parent)
+        parent_id = parent.parent_id
+    return list(reversed(chain))
+
+
+def subtree_ids(db: Session, unit: Unit) -> set[int]:
+    """The unit and every unit below it."""
+    prefix = unit.path + PATH_SEPARATOR
+    return set(db.scalars(select(Unit.id).where(
+        or_(Unit.id == unit.id, Unit.path.startswith(prefix, autoescape=True)))))
+
+
+def check_kind(kind: str, parent: Unit | None) -> None:
+    """A county has no parent, a town's parent is a county, a village's parent is a town."""
+    if kind not in UNIT_KINDS:
+        raise validation_error({"kind": f"must be one of {', '.join(UNIT_KINDS)}"})
+    wanted = PARENT_KIND[kind]
+    if wanted is None and parent is not None:
+        raise validation_error({"parent_id": "a county has no parent unit"})
+    if wanted is not None and (parent is None or parent.kind != wanted):
+        raise validation_error({"parent_id": f"a {kind}'s parent must be a {wanted}"})
+
+
+def create_unit(db: Session, actor: audit.Actor, at: datetime, name: str, kind: str,
+                parent_id: int | None) -> Unit:
+    name = name.strip()
+    if not name or PATH_SEPARATOR in name:
+        raise validation_error({"name": "must be a name without '/'"})
+    parent = None
+    if parent_id is not None:
+        parent = db.get(Unit, parent_id)
+        if parent is None:
+            raise validation_error({"parent_id": f"unit {parent_id} does not exist"})
+    check_kind(kind, parent)
+    path = name if parent is None else parent.path + PATH_SEPARATOR + name
+    if db.scalar(select(Unit.id).where(Unit.path == path)) is not None:
+        raise conflict(f"The unit {path} exists already.")
+    unit = Unit(name=name, kind=kind, parent_id=parent_id, path=path, created_at=at)
+    db.add(unit)
+    audit.record(db, actor, "create", unit, at=at)
+    return unit
+
+
+def list_units(db: Session, unit_ids: set[int] | None = None) -> list[Unit]:
+    """Units in tree order (each after its parent, siblings by name); only these, if given."""
+    query = select(Unit)
+    if unit_ids is not None:
+        query = query.where(Unit.id.in_(unit_ids))
+    units = db.scalars(query).all()
+    return sorted(units, key=lambda u: u.path.split(PATH_SEPARATOR))
+
+
+def add_leader(db: Session, actor: audit.Actor, at: datetime, unit: Unit, person: Person,
+               role: str) -> UnitLeader:
+    existing = db.scalar(select(UnitLeader).where(
+        UnitLeader.unit_id == unit.id, UnitLeader.person_id == person.id, UnitLeader.role == role))
+    if existing is not None:
+        return existing
+    leader = UnitLeader(unit_id=unit.id, person_id=person.id, role=role, created_at=at)
+    db.add(leader)
+    audit.record(db, actor, "create", leader, at=at)
+    return leader
+
+
+def leaders_of(db: Session, unit_ids: list[int]) -> list[tuple[UnitLeader, Person]]:
+    return db.execute(select(UnitLeader, Person).join(Person, Person.id == UnitLeader.person_id)
+                      .where(UnitLeader.unit_id.in_(unit_ids))
+                      .order_by(UnitLeader.unit_id, UnitLeader.role, UnitLeader.id)).all()
+
+
+def add_responsible(db: Session, actor: audit.Actor, at: datetime, post: Post, person: Person,
+                    role: str) -> PostResponsible:
+    existing = db.scalar(select(PostResponsible).where(
+        PostResponsible.post_id == post.id, PostResponsible.person_id == person.id,
+        PostResponsible.role == role))
+    if existing is not None:
+        return existing
+    responsible = PostResponsible(post_id=post.id, person_id=person.id, role=role, created_at=at)
+    db.add(responsible)
+    audit.record(db, actor, "create", responsible, at=at)
+    return responsible
+
+
+def responsibles_of(db: Session, post_ids: list[int]) -> list[tuple[PostResponsible, Person]]:
+    return db.execute(select(PostResponsible, Person)
+                      .join(Person, Person.id == PostResponsible.person_id)
+                      .where(PostResponsible.post_id.in_(post_ids))
+                      .order_by(PostResponsible.post_id, PostResponsible.role,
+                                PostResponsible.id)).all()
+
+
+def remove_responsible(db: Session, actor: audit.Actor, at: datetime,
+                       responsible_id: int) -> PostResponsible:
+    responsible = db.get(PostResponsible, responsible_id)
+    if responsible is None:
+        raise not_found(f"Responsible {responsible_id}")
+    before = audit.snapshot(responsible)
+    db.delete(responsible)
+    audit.record(db, actor, "delete", None, at=at, entity_type="post_responsibles",
+                 entity_id=responsible_id, before=before)
+    return responsible

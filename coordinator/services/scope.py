@@ -1,0 +1,137 @@
+"""Scope: what an account with a unit may see and change — that unit's subtree, nothing else.
+
+The scope is set once on the session by the boundary (`install`), and every ORM query through
+that session gets its criteria here (`do_orm_execute` + `with_loader_criteria`), so no route
+has to remember it: people and posts of the subtree; events of the subtree or above it (a county
+event covers its towns); shifts, assignments, check-ins, alerts, reports, spot checks and
+commendations through their post, person or event. Writes check the records they name with
+`require` (403). An account without a unit has no scope: it sees everything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import or_, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from ..errors import forbidden
+from ..models import (
+    Alert,
+    Assignment,
+    CheckIn,
+    Commendation,
+    Event,
+    FieldReport,
+    Person,
+    Post,
+    PostResponsible,
+    Shift,
+    SpotCheck,
+    Unit,
+    UnitLeader,
+)
+
+SCOPE = "scope"
+UNSCOPED = "unscoped"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units an account covers (its subtree) and the units above it (whose events cover
+    it). `unit_id` None means everything."""
+
+    unit_id: int | None
+    units: frozenset[int] = frozenset()
+    above: frozenset[int] = frozenset()
+
+    @property
+    def everything(self) -> bool:
+        return self.unit_id is None
+
+    def covers(self, unit_id: int | None) -> bool:
+        return self.everything or unit_id in self.units
+
+    def covers_event(self, event_unit_id: int | None) -> bool:
+        return self.everything or event_unit_id is None or event_unit_id in self.units \
+            or event_unit_id in self.above
+
+
+EVERYTHING = Scope(None)
+
+
+def scope_for_unit(db: Session, unit_id: int | None) -> Scope:
+    if unit_id is None:
+        return EVERYTHING
+    unit = db.execute(select(Unit.id, Unit.path).where(Unit.id == unit_id),
+                      execution_options={UNSCOPED: True}).first()
+    if unit is None:  # the account's unit is gone: it covers nothing
+        return Scope(unit_id)
+    rows = db.execute(select(Unit.id, Unit.path), execution_options={UNSCOPED: True}).all()
+    prefix = unit.path + "/"
+    below = frozenset(r.id for r in rows if r.id == unit.id or r.path.startswith(prefix))
+    above = frozenset(r.id for r in rows if prefix.startswith(r.path + "/"))
+    return Scope(unit_id, below, above)
+
+
+def install(db: Session, scope: Scope) -> None:
+    """Every later query through `db` sees only `scope`."""
+    db.info[SCOPE] = scope
+
+
+def current(db: Session) -> Scope:
+    return db.info.get(SCOPE, EVERYTHING)
+
+
+def require(db: Session, *, unit_id: int | None = None, person: Person | None = None,
+            post: Post | None = None, event: Event | None = None) -> None:
+    """403 when a write names something outside the caller's scope."""
+    scope = current(db)
+    if scope.everything:
+        return
+    outside = ((unit_id is not None and not scope.covers(unit_id))
+               or (person is not None and not scope.covers(person.unit_id))
+               or (post is not None and not scope.covers(post.unit_id))
+               or (event is not None and not scope.covers_event(event.unit_id)))
+    if outside:
+        raise forbidden("This is outside your unit.")
+
+
+def _criteria(scope: Scope) -> list:
+    units = list(scope.units)
+    events = list(scope.units | scope.above)
+    posts = select(Post.id).where(Post.unit_id.in_(units))
+    people = select(Person.id).where(Person.unit_id.in_(units))
+    shifts = select(Shift.id).where(Shift.post_id.in_(posts))
+    return [
+        with_loader_criteria(Person, Person.unit_id.in_(units), include_aliases=True),
+        with_loader_criteria(Post, Post.unit_id.in_(units), include_aliases=True),
+        with_loader_criteria(Event, or_(Event.unit_id.is_(None), Event.unit_id.in_(events)),
+                             include_aliases=True),
+        with_loader_criteria(Unit, Unit.id.in_(units), include_aliases=True),
+        with_loader_criteria(UnitLeader, UnitLeader.unit_id.in_(units), include_aliases=True),
+        with_loader_criteria(PostResponsible, PostResponsible.post_id.in_(posts),
+                             include_aliases=True),
+        with_loader_criteria(Shift, Shift.post_id.in_(posts), include_aliases=True),
+        with_loader_criteria(Assignment, Assignment.shift_id.in_(shifts), include_aliases=True),
+        with_loader_criteria(CheckIn, CheckIn.post_id.in_(posts), include_aliases=True),
+        with_loader_criteria(Alert, or_(Alert.post_id.in_(posts), Alert.person_id.in_(people)),
+                             include_aliases=True),
+        with_loader_criteria(FieldReport, FieldReport.person_id.in_(people), include_aliases=True),
+        with_loader_criteria(SpotCheck, SpotCheck.post_id.in_(posts), include_aliases=True),
+        with_loader_criteria(Commendation, Commendation.person_id.in_(people),
+                             include_aliases=True),
+    ]
+
+
+def _scope_queries(state: ORMExecuteState) -> None:
+    scope = state.session.info.get(SCOPE)
+    if scope is None or scope.everything or not state.is_select \
+            or state.execution_options.get(UNSCOPED):
+        return
+    state.statement = state.statement.options(*_criteria(scope))
+
+
+def init_app(_app=None) -> None:
+    if not sa_event.contains(Session, "do_orm_execute", _scope_queries):
+        sa_event.listen(Session, "do_orm_execute", _scope_queries)
