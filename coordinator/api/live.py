@@ -6,10 +6,9 @@ from flask import Blueprint, jsonify
 from sqlalchemy import select
 
 from .. import clock, db
-from ..errors import not_found
 from ..models import WATCHING_ROLES, FieldReport, Person, Shift
 from ..presenters import alert_json, event_json, iso, post_json, report_json
-from ..services import alerts, dispatch, events, live, posts
+from ..services import alerts, dispatch, events, live, posts, records
 from ..services.paging import page
 from .assign import rules as assignment_rules
 from .assign import why_text
@@ -110,9 +109,7 @@ def candidates_json(candidates) -> list[dict]:
           roles=("admin", "commander"), query=CandidatesQuery, response=CandidatesAnswer)
 def shift_candidates(principal, shift_id: int, query: CandidatesQuery):
     session = db.session()
-    shift = session.get(Shift, shift_id)
-    if shift is None:
-        raise not_found(f"Shift {shift_id}")
+    shift = records.get_or_404(session, Shift, shift_id)
     items = candidates_json(dispatch.nearest_available(session, shift, assignment_rules(),
                                                            query.limit))
     return jsonify({"items": items, "total": len(items)})

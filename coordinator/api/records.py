@@ -15,7 +15,7 @@ from .. import clock, db, unit_of_work
 from ..errors import not_found, validation_error
 from ..models import MAX_ID, WATCHING_ROLES, Commendation, Event, Person, Post, Shift, SpotCheck, User
 from ..presenters import DISPLAY_ZONE, checkin_json, event_json, iso
-from ..services import audit, events, exports, geo, live, performance, supervision
+from ..services import audit, events, exports, geo, live, people, performance, supervision
 from .endpoint import endpoint
 from .schemas.exports import CsvExportQuery, ExportQuery, SeasonExportQuery
 from .schemas.performance import (
@@ -322,8 +322,7 @@ def performance_summary(principal, event_id: int):
           response=PersonHistory)
 def person_performance(principal, person_id: int):
     session = db.session()
-    if session.get(Person, person_id) is None:
-        raise not_found(f"Person {person_id}")
+    people.get_person(session, person_id)
     rule = score_rule()
     items = [{"event_id": row["event"].id, "event_name": row["event"].name,
               "event_starts_at": iso(row["event"].starts_at), **row["record"].as_dict()}

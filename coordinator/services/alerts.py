@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from ..errors import not_found
 from ..models import Alert
-from . import audit, live
+from . import audit, live, records
 from .paging import page
 
 
@@ -28,10 +27,7 @@ def raise_alert(db: Session, at: datetime, *, event_id: int, kind: str, conditio
 
 
 def get_alert(db: Session, alert_id: int) -> Alert:
-    alert = db.get(Alert, alert_id)
-    if alert is None:
-        raise not_found(f"Alert {alert_id}")
-    return alert
+    return records.get_or_404(db, Alert, alert_id)
 
 
 def acknowledge_alert(db: Session, actor: audit.Actor, user_id: int | None, at: datetime,

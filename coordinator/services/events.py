@@ -9,15 +9,12 @@ from sqlalchemy.orm import Session
 
 from ..errors import conflict, not_found, validation_error
 from ..models import Assignment, Event, EventSequence, Person, Post, Shift
-from . import audit, live
+from . import audit, live, records
 from .paging import page
 
 
 def get_event(db: Session, event_id: int) -> Event:
-    event = db.get(Event, event_id)
-    if event is None:
-        raise not_found(f"Event {event_id}")
-    return event
+    return records.get_or_404(db, Event, event_id)
 
 
 def create_event(db: Session, actor: audit.Actor, at: datetime, fields: dict) -> Event:

@@ -7,25 +7,20 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import conflict, not_found
 from ..models import Person
-from . import audit
+from . import audit, records
 from .paging import page
 
 EDITABLE = ("name", "phone", "unit", "kind", "skills", "home_lat", "home_lon", "active")
 
 
 def get_person(db: Session, person_id: int) -> Person:
-    person = db.get(Person, person_id)
-    if person is None:
-        raise not_found(f"Person {person_id}")
-    return person
+    return records.get_or_404(db, Person, person_id)
 
 
 def _ensure_phone_free(db: Session, phone: str, person_id: int | None = None) -> None:
-    owner = db.scalar(select(Person.id).where(Person.phone == phone))
-    if owner is not None and owner != person_id:
-        raise conflict(f"The phone number {phone} already belongs to person {owner}.")
+    records.ensure_unique(db, Person.phone, phone,
+                          "The phone number {value} already belongs to person {owner}.", person_id)
 
 
 def create_person(db: Session, actor: audit.Actor, at: datetime, fields: dict) -> Person:
@@ -42,10 +37,9 @@ def create_person(db: Session, actor: audit.Actor, at: datetime, fields: dict) -
 def update_person(db: Session, actor: audit.Actor, at: datetime, person: Person, changes: dict,
                   action: str = "update") -> bool:
     """Apply changed fields; writes an audit entry only when something really changed."""
-    changes = {k: v for k, v in changes.items() if k in EDITABLE}
     if "phone" in changes:
         _ensure_phone_free(db, changes["phone"], person.id)
-    return audit.apply_changes(db, actor, at, person, changes, action)
+    return records.update_fields(db, actor, at, person, changes, EDITABLE, action)
 
 
 def list_people(db: Session, *, q=None, kind=None, unit=None, active=None, limit=50, offset=0):

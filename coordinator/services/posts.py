@@ -7,25 +7,20 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import conflict, not_found
 from ..models import Post
-from . import audit
+from . import audit, records
 from .paging import page
 
 EDITABLE = ("name", "kind", "lat", "lon", "radius_m", "village", "risk", "active")
 
 
 def get_post(db: Session, post_id: int) -> Post:
-    post = db.get(Post, post_id)
-    if post is None:
-        raise not_found(f"Post {post_id}")
-    return post
+    return records.get_or_404(db, Post, post_id)
 
 
 def _ensure_name_free(db: Session, name: str, post_id: int | None = None) -> None:
-    owner = db.scalar(select(Post.id).where(Post.name == name))
-    if owner is not None and owner != post_id:
-        raise conflict(f"A post named {name} already exists (post {owner}).")
+    records.ensure_unique(db, Post.name, name, "A post named {value} already exists (post {owner}).",
+                          post_id)
 
 
 def create_post(db: Session, actor: audit.Actor, at: datetime, fields: dict) -> Post:
@@ -41,10 +36,9 @@ def create_post(db: Session, actor: audit.Actor, at: datetime, fields: dict) -> 
 def update_post(db: Session, actor: audit.Actor, at: datetime, post: Post, changes: dict,
                 action: str = "update") -> bool:
     """Apply changed fields; writes an audit entry only when something really changed."""
-    changes = {k: v for k, v in changes.items() if k in EDITABLE}
     if "name" in changes:
         _ensure_name_free(db, changes["name"], post.id)
-    return audit.apply_changes(db, actor, at, post, changes, action)
+    return records.update_fields(db, actor, at, post, changes, EDITABLE, action)
 
 
 def list_posts(db: Session, *, q=None, kind=None, village=None, active=None, limit=50, offset=0):

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
-from ..errors import not_found, validation_error
+from ..errors import validation_error
 from ..models import Assignment, CheckIn, Commendation, Event, Person, Post, Shift, SpotCheck
-from . import audit, live
+from . import audit, live, records
 from .paging import page
 from .reports import decode_photo
 
@@ -74,10 +74,7 @@ def record_spot_check(db: Session, actor: audit.Actor, inspector_id: int, at: da
 
 
 def get_spot_check(db: Session, spot_check_id: int) -> SpotCheck:
-    spot_check = db.get(SpotCheck, spot_check_id)
-    if spot_check is None:
-        raise not_found(f"Spot check {spot_check_id}")
-    return spot_check
+    return records.get_or_404(db, SpotCheck, spot_check_id, "Spot check")
 
 
 def list_spot_checks(db: Session, event_id: int, *, post_id: int | None = None,
