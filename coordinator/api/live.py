@@ -8,7 +8,7 @@ from sqlalchemy import select
 from .. import clock, db
 from ..models import WATCHING_ROLES, FieldReport, Person, Shift
 from ..presenters import alert_json, event_json, iso, post_json, report_json
-from ..services import alerts, dispatch, events, live, posts, records
+from ..services import alerts, catalogue, dispatch, events, live, posts
 from ..services.paging import page
 from .assign import rules as assignment_rules
 from .assign import why_text
@@ -109,7 +109,7 @@ def candidates_json(candidates) -> list[dict]:
           roles=("admin", "commander"), query=CandidatesQuery, response=CandidatesAnswer)
 def shift_candidates(principal, shift_id: int, query: CandidatesQuery):
     session = db.session()
-    shift = records.get_or_404(session, Shift, shift_id)
+    shift = catalogue.get_or_404(session, Shift, shift_id)
     items = candidates_json(dispatch.nearest_available(session, shift, assignment_rules(),
                                                            query.limit))
     return jsonify({"items": items, "total": len(items)})

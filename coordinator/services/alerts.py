@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import Alert
-from . import audit, live, records
+from . import audit, catalogue, live
 from .paging import page
 
 
@@ -27,7 +27,7 @@ def raise_alert(db: Session, at: datetime, *, event_id: int, kind: str, conditio
 
 
 def get_alert(db: Session, alert_id: int) -> Alert:
-    return records.get_or_404(db, Alert, alert_id)
+    return catalogue.get_or_404(db, Alert, alert_id)
 
 
 def acknowledge_alert(db: Session, actor: audit.Actor, user_id: int | None, at: datetime,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import forbidden, validation_error
 from ..models import Assignment, CheckIn, Person, Post, Shift
-from . import alerts, audit, duty_rule, geo, live, records
+from . import alerts, audit, catalogue, duty_rule, geo, live
 from .accounts import PersonCard
 from .idempotency import claim_client_id, replay, request_fingerprint
 
@@ -221,7 +221,7 @@ def _end_alerts(db: Session, duty, checkin: CheckIn, after: duty_rule.DutyState,
 def review_checkin(db: Session, actor: audit.Actor, reviewer_id: int | None, at: datetime,
                    checkin_id: int, verdict: str, note: str) -> CheckIn:
     """An inspector's verdict on a check-in; a rejected one stops counting as on duty."""
-    checkin = records.get_or_404(db, CheckIn, checkin_id, "Check-in")
+    checkin = catalogue.get_or_404(db, CheckIn, checkin_id, "Check-in")
     audit.apply_changes(db, actor, at, checkin, {
         "review_verdict": verdict, "review_note": note, "reviewed_by": reviewer_id,
         "reviewed_at": at}, action="review")

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from ..errors import conflict, not_found, validation_error
 from ..models import Assignment, Event, EventSequence, Person, Post, Shift
-from . import audit, live, records
+from . import audit, catalogue, live
 from .paging import page
 
 
 def get_event(db: Session, event_id: int) -> Event:
-    return records.get_or_404(db, Event, event_id)
+    return catalogue.get_or_404(db, Event, event_id)
 
 
 def create_event(db: Session, actor: audit.Actor, at: datetime, fields: dict) -> Event:

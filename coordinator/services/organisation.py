@@ -18,7 +18,7 @@ from ..models import (
     Unit,
     UnitLeader,
 )
-from . import audit, records
+from . import audit, catalogue
 
 PATH_SEPARATOR = "/"
 UNIT_KIND_WORDS = {"县": "county", "区": "county", "县区": "county", "镇": "town", "乡": "town",
@@ -26,7 +26,7 @@ UNIT_KIND_WORDS = {"县": "county", "区": "county", "县区": "county", "镇": 
 
 
 def get_unit(db: Session, unit_id: int) -> Unit:
-    return records.get_or_404(db, Unit, unit_id)
+    return catalogue.get_or_404(db, Unit, unit_id)
 
 
 def unit_by_path(db: Session, path: str) -> Unit | None:
@@ -75,7 +75,7 @@ def create_unit(db: Session, actor: audit.Actor, at: datetime, name: str, kind: 
             raise validation_error({"parent_id": f"unit {parent_id} does not exist"})
     check_kind(kind, parent)
     path = name if parent is None else parent.path + PATH_SEPARATOR + name
-    records.ensure_unique(db, Unit.path, path, "The unit {value} exists already.")
+    catalogue.ensure_unique(db, Unit.path, path, "The unit {value} exists already.")
     unit = Unit(name=name, kind=kind, parent_id=parent_id, path=path, created_at=at)
     db.add(unit)
     audit.record(db, actor, "create", unit, at=at)

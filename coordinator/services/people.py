@@ -8,18 +8,18 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Person
-from . import audit, records
+from . import audit, catalogue
 from .paging import page
 
 EDITABLE = ("name", "phone", "unit", "kind", "skills", "home_lat", "home_lon", "active")
 
 
 def get_person(db: Session, person_id: int) -> Person:
-    return records.get_or_404(db, Person, person_id)
+    return catalogue.get_or_404(db, Person, person_id)
 
 
 def _ensure_phone_free(db: Session, phone: str, person_id: int | None = None) -> None:
-    records.ensure_unique(db, Person.phone, phone,
+    catalogue.ensure_unique(db, Person.phone, phone,
                           "The phone number {value} already belongs to person {owner}.", person_id)
 
 
@@ -39,7 +39,7 @@ def update_person(db: Session, actor: audit.Actor, at: datetime, person: Person,
     """Apply changed fields; writes an audit entry only when something really changed."""
     if "phone" in changes:
         _ensure_phone_free(db, changes["phone"], person.id)
-    return records.update_fields(db, actor, at, person, changes, EDITABLE, action)
+    return catalogue.update_fields(db, actor, at, person, changes, EDITABLE, action)
 
 
 def list_people(db: Session, *, q=None, kind=None, unit=None, active=None, limit=50, offset=0):

@@ -8,18 +8,18 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Post
-from . import audit, records
+from . import audit, catalogue
 from .paging import page
 
 EDITABLE = ("name", "kind", "lat", "lon", "radius_m", "village", "risk", "active")
 
 
 def get_post(db: Session, post_id: int) -> Post:
-    return records.get_or_404(db, Post, post_id)
+    return catalogue.get_or_404(db, Post, post_id)
 
 
 def _ensure_name_free(db: Session, name: str, post_id: int | None = None) -> None:
-    records.ensure_unique(db, Post.name, name, "A post named {value} already exists (post {owner}).",
+    catalogue.ensure_unique(db, Post.name, name, "A post named {value} already exists (post {owner}).",
                           post_id)
 
 
@@ -38,7 +38,7 @@ def update_post(db: Session, actor: audit.Actor, at: datetime, post: Post, chang
     """Apply changed fields; writes an audit entry only when something really changed."""
     if "name" in changes:
         _ensure_name_free(db, changes["name"], post.id)
-    return records.update_fields(db, actor, at, post, changes, EDITABLE, action)
+    return catalogue.update_fields(db, actor, at, post, changes, EDITABLE, action)
 
 
 def list_posts(db: Session, *, q=None, kind=None, village=None, active=None, limit=50, offset=0):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import validation_error
 from ..models import Assignment, CheckIn, Commendation, Event, Person, Post, Shift, SpotCheck
-from . import audit, live, records
+from . import audit, catalogue, live
 from .paging import page
 from .reports import decode_photo
 
@@ -74,7 +74,7 @@ def record_spot_check(db: Session, actor: audit.Actor, inspector_id: int, at: da
 
 
 def get_spot_check(db: Session, spot_check_id: int) -> SpotCheck:
-    return records.get_or_404(db, SpotCheck, spot_check_id, "Spot check")
+    return catalogue.get_or_404(db, SpotCheck, spot_check_id, "Spot check")
 
 
 def list_spot_checks(db: Session, event_id: int, *, post_id: int | None = None,
