@@ -1,13 +1,16 @@
-"""Flask commands: init-db, create-user, demo, verify-audit (and db-revision for developers)."""
+"""Flask commands: init-db, create-user, demo, verify-audit, rebuild-duty-state and
+check-duty-state (and db-revision for developers)."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 from flask.cli import with_appcontext
 
 from . import clock, db, migrate, unit_of_work
 from .models import ROLES
-from .services import accounts, audit
+from .services import accounts, audit, duty_state
 
 
 @click.command("init-db")
@@ -65,6 +68,43 @@ def verify_audit() -> None:
     raise SystemExit(1)
 
 
+@click.command("rebuild-duty-state")
+@with_appcontext
+def rebuild_duty_state() -> None:
+    """Fold every assignment's stored duty state again from its fixes (committed batch by batch,
+    so that check-ins go on meanwhile)."""
+    with unit_of_work.job() as session:
+        batches = duty_state.batches(session)
+        total = sum(map(len, batches))
+        with click.progressbar(length=total, label="rebuilding duty states") as bar:
+            for batch in batches:
+                duty_state.recompute(session, batch, clock.now())
+                unit_of_work.commit(session)
+                bar.update(len(batch))
+    click.echo(f"duty state rebuilt for {total} assignments")
+
+
+@click.command("check-duty-state")
+@with_appcontext
+def check_duty_state() -> None:
+    """Compare every stored duty state with the fold of its fixes; exit 1 and name those that
+    differ (`rebuild-duty-state` mends them)."""
+    session = db.session()
+    batches = duty_state.batches(session)
+    total, wrong = sum(map(len, batches)), []
+    with click.progressbar(length=total, label="checking duty states", file=sys.stderr) as bar:
+        for batch in batches:
+            wrong += duty_state.differences(session, batch)
+            bar.update(len(batch))
+    if not wrong:
+        click.echo(f"duty state ok: {total} assignments match their fixes")
+        return
+    shown = ", ".join(map(str, wrong[:20])) + (" ..." if len(wrong) > 20 else "")
+    click.echo(f"duty state DIFFERS from the fixes for {len(wrong)} of {total} assignments: "
+               f"{shown}", err=True)
+    raise SystemExit(1)
+
+
 @click.command("db-revision")
 @click.argument("message")
 @with_appcontext
@@ -85,4 +125,5 @@ def sweep_once() -> None:
                f"raised {len(result.raised)} alerts, resolved {len(result.resolved)}")
 
 
-COMMANDS = (init_db, create_user, demo, verify_audit, db_revision, sweep_once)
+COMMANDS = (init_db, create_user, demo, verify_audit, rebuild_duty_state, check_duty_state,
+            db_revision, sweep_once)

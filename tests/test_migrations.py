@@ -16,13 +16,18 @@ from coordinator.models import Base
 
 
 @pytest.fixture
-def fresh_engine(database_url, tmp_path):
-    """The engine of an app on a new, empty database of the test database's kind."""
+def fresh_app(database_url, tmp_path):
+    """An app on a new, empty database of the test database's kind."""
     with fresh_database(database_url, tmp_path) as url:
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": TEST_SECRET})
-        engine = app.extensions["db"]["engine"]
-        yield engine
-        engine.dispose()
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": TEST_SECRET,
+                          "SOCKETIO_ASYNC_MODE": "threading"})
+        yield app
+        app.extensions["db"]["engine"].dispose()
+
+
+@pytest.fixture
+def fresh_engine(fresh_app):
+    return fresh_app.extensions["db"]["engine"]
 
 
 def head_revision(engine) -> str:
@@ -86,3 +91,58 @@ def test_an_older_database_keeps_its_rows(fresh_engine):
     with fresh_engine.connect() as connection:
         rows = connection.execute(text("SELECT name, phone FROM people")).all()
     assert [tuple(row) for row in rows] == [("张伟", "13800000001")]
+
+
+def test_a_database_with_check_ins_gets_the_duty_state_they_fold_to(fresh_app, fresh_engine):
+    """Revision 0007 builds each assignment's stored duty state from the fixes already there:
+    the map of a response running during the upgrade shows the same people on duty after it."""
+    from datetime import UTC, datetime, timedelta
+
+    from coordinator import db, unit_of_work
+    from coordinator.services import audit, checkins, duty_state, events, people, posts
+
+    migrate.upgrade(fresh_engine)
+    at = datetime(2026, 7, 21, 0, 0, tzinfo=UTC)
+    actor = audit.Actor("admin", "admin")
+    with fresh_app.app_context():
+        session = db.session(writing=True)
+        post = posts.create_post(session, actor, at, {
+            "name": "石门水库", "kind": "reservoir", "lat": 28.123, "lon": 119.95, "radius_m": 100,
+            "village": "石门村", "risk": 2})
+        event = events.create_event(session, actor, at, {
+            "name": "强降雨", "kind": "rainstorm", "level": 3, "starts_at": at})
+        session.flush()
+        shift = events.create_shift(session, actor, at, event, {
+            "post_id": post.id, "starts_at": at, "ends_at": at + timedelta(hours=12),
+            "required": 2, "skills": []})
+        staff = []
+        for n in range(3):
+            person = people.create_person(session, actor, at, {
+                "name": f"人员{n}", "phone": f"1380000000{n}", "unit": "城关镇", "kind": "cadre",
+                "skills": []})
+            session.flush()
+            staff.append((person, events.create_assignment(session, actor, at, shift.id,
+                                                           person.id)))
+        session.flush()
+        # 0: on duty; 1: checked in, then twice far away; 2: never came.
+        for person, assignment, metres_east, minutes in [
+                (staff[0][0], staff[0][1], 0.0, 1), (staff[1][0], staff[1][1], 0.0, 2),
+                (staff[1][0], staff[1][1], 0.05, 20), (staff[1][0], staff[1][1], 0.05, 30)]:
+            checkins.record_checkin(session, person, {
+                "client_id": f"00000000-0000-4000-8000-{minutes:012d}", "kind": "presence",
+                "lat": 28.123, "lon": 119.95 + metres_east, "accuracy_m": 8.0,
+                "taken_at": at + timedelta(minutes=minutes), "assignment_id": assignment.id},
+                received_at=at + timedelta(minutes=minutes), rules=checkins.FenceRules())
+        unit_of_work.commit(session)
+        before = duty_state.load(session, [a.id for _p, a in staff])
+
+    command.downgrade(migrate.alembic_config(fresh_engine), "0006")
+    assert "duty_states" not in inspect(fresh_engine).get_table_names()
+    migrate.upgrade(fresh_engine)
+
+    with fresh_app.app_context():
+        session = db.session()
+        after = duty_state.load(session, [a.id for _p, a in staff])
+        assert after == before
+        assert [after[a.id].on_duty for _p, a in staff] == [True, False, False]
+        assert duty_state.differences(session, [a.id for _p, a in staff]) == []

@@ -45,3 +45,34 @@ class PostStatus(Base):
     present: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(8), default="idle")
     updated_at: Mapped[datetime]
+
+
+class StoredDutyState(Base):
+    """An assignment's duty as the on-duty rule folds it from its fixes (services/duty_rule),
+    kept up to date in the transaction of each fix or review that changes it, so that the map,
+    the sweeper and the records read it instead of the night's history."""
+
+    __tablename__ = "duty_states"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), primary_key=True)
+    on_duty: Mapped[bool] = mapped_column(default=False)
+    ever_on_duty: Mapped[bool] = mapped_column(default=False)
+    outside_run: Mapped[int] = mapped_column(default=0)
+    checked_out: Mapped[bool] = mapped_column(default=False)
+    # The last fix followed (not rejected): which, when taken, and where.
+    last_checkin_id: Mapped[int | None]
+    last_taken_at: Mapped[datetime | None]
+    last_lat: Mapped[float | None]
+    last_lon: Mapped[float | None]
+    # The last fix inside the fence.
+    last_on_duty_checkin_id: Mapped[int | None]
+    last_on_duty_at: Mapped[datetime | None]
+    last_on_duty_lat: Mapped[float | None]
+    last_on_duty_lon: Mapped[float | None]
+    first_on_duty_at: Mapped[datetime | None]
+    span_start: Mapped[datetime | None]
+    # The closed stretches on duty, [[start, end], ...] as ISO 8601 UTC times.
+    spans: Mapped[list] = mapped_column(default=list)
+    checked_out_at: Mapped[datetime | None]
+    rejected: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import forbidden, validation_error
 from ..models import Assignment, CheckIn, Person, Post, Shift
-from . import alerts, audit, catalogue, duty_rule, geo, live
+from . import alerts, audit, catalogue, duty_rule, duty_state, geo, live
 from .accounts import PersonCard
 from .idempotency import claim_client_id, replay, request_fingerprint
 
@@ -156,7 +156,6 @@ def record_checkin(db: Session, person: Person | PersonCard, fields: dict, *, re
                               accuracy_limit_m=rules.accuracy_limit_m,
                               tolerance_m=rules.tolerance_m)
     reasons = spoof_reasons(db, person.id, lat, lon, accuracy, taken_at)
-    earlier = live.assignment_fixes(db, duty.assignment_id)
     flags = []
     if fields["kind"] == "check_in" and taken_at > duty.starts_at + rules.late_grace:
         flags.append("late")
@@ -182,11 +181,7 @@ def record_checkin(db: Session, person: Person | PersonCard, fields: dict, *, re
     checkin = CheckIn(id=inserted[0], **values)
     actor = audit.Actor(f"{person.name} ({person.phone})", "staff")
     audit.record(db, actor, "create", checkin, at=received_at)
-    fix = live.fix_of(checkin, duty.radius_m)
-    before = duty_rule.fold(earlier)
-    # The usual fix is the newest: one more step. One queued offline goes back in its place.
-    newest = before.last is None or (before.last.taken_at, before.last.id) < (fix.taken_at, fix.id)
-    after = duty_rule.step(before, fix) if newest else duty_rule.fold([*earlier, fix])
+    before, after = duty_state.follow(db, live.fix_of(checkin, duty.radius_m), received_at)
     duty_changed = duty.starts_at <= received_at < duty.ends_at and after.on_duty != before.on_duty
     post_now = live.announce_checkin(db, duty.event_id, checkin, person, received_at,
                                      radius_m=duty.radius_m, refresh=duty_changed)
@@ -225,6 +220,7 @@ def review_checkin(db: Session, actor: audit.Actor, reviewer_id: int | None, at:
     audit.apply_changes(db, actor, at, checkin, {
         "review_verdict": verdict, "review_note": note, "reviewed_by": reviewer_id,
         "reviewed_at": at}, action="review")
+    duty_state.recompute(db, [checkin.assignment_id], at)
     shift = db.scalar(select(Shift).join(Assignment, Assignment.shift_id == Shift.id)
                       .where(Assignment.id == checkin.assignment_id))
     live.refresh_post_status(db, shift.event_id, checkin.post_id, at)

@@ -2,8 +2,8 @@
 
 The live map, post staffing, the sweeper's `left_post`, a check-in's effects and the duty records
 (hours, late, left early, exports) all read a person's duty from `fold` over their fixes, and
-`step` is the rule itself: a state stored per assignment can be brought up to date with the same
-`step` on each new fix taken after the last one it has seen.
+`step` is the rule itself: the state stored per assignment (services/duty_state) is brought up
+to date with the same `step` on each new fix taken after the last one it has seen.
 """
 
 from __future__ import annotations
@@ -45,24 +45,35 @@ class Fix(NamedTuple):
     lon: float
 
 
+class Seen(NamedTuple):
+    """What a state keeps of a fix: which one, when it was taken, and where (for the map)."""
+
+    id: int
+    taken_at: datetime
+    lat: float
+    lon: float
+
+
 class DutyState(NamedTuple):
     """Where a person on a shift stands after some of their fixes, in (taken_at, id) order.
 
     `outside_run` counts decided-outside fixes in a row since the last fix inside; `spans` are
     the closed stretches on duty, `span_start` the start of the open one (while on duty), and
     `checked_out_at` the end of the last closed stretch when a check-out inside the fence ended
-    it (an early departure is judged from it)."""
+    it (an early departure is judged from it); `rejected` counts the fixes a reviewer rejected,
+    which count for nothing else."""
 
     on_duty: bool = False
     ever_on_duty: bool = False
     outside_run: int = 0
     checked_out: bool = False
-    last: Fix | None = None
-    last_on_duty: Fix | None = None
+    last: Seen | None = None
+    last_on_duty: Seen | None = None
     first_on_duty: datetime | None = None
     span_start: datetime | None = None
     spans: tuple[tuple[datetime, datetime], ...] = ()
     checked_out_at: datetime | None = None
+    rejected: int = 0
 
 
 START = DutyState()
@@ -75,35 +86,43 @@ def step(state: DutyState, fix: Fix) -> DutyState:
     `LEFT_AFTER_OUTSIDE_FIXES` decided-outside fixes in a row (one GPS jump does not take anyone
     off duty). A rejected fix does not count at all; an unknown one only moves "last seen"."""
     if fix.review_verdict == "rejected":
-        return state
+        return state._replace(rejected=state.rejected + 1)
     seen = reading(fix.within_fence, fix.distance_m, fix.accuracy_m, fix.radius_m)
+    last = Seen(fix.id, fix.taken_at, fix.lat, fix.lon)
     if fix.kind == "check_out":
         if not state.on_duty:
-            return state._replace(outside_run=0, checked_out=True, last=fix)
+            return state._replace(outside_run=0, checked_out=True, last=last)
         # Inside, duty ends at the check-out; elsewhere at the last fix inside.
         inside = seen == INSIDE
         end = fix.taken_at if inside else state.last_on_duty.taken_at
         return state._replace(
-            on_duty=False, outside_run=0, checked_out=True, last=fix, span_start=None,
+            on_duty=False, outside_run=0, checked_out=True, last=last, span_start=None,
             spans=(*state.spans, (state.span_start, max(state.span_start, end))),
             checked_out_at=fix.taken_at if inside else None)
     if seen == INSIDE:
         if state.on_duty:
             # The usual fix, a million times in an export: built directly, not by _replace.
-            return DutyState(True, True, 0, False, fix, fix, state.first_on_duty,
-                             state.span_start, state.spans, None)
+            return DutyState(True, True, 0, False, last, last, state.first_on_duty,
+                             state.span_start, state.spans, None, state.rejected)
         return state._replace(
-            on_duty=True, ever_on_duty=True, outside_run=0, checked_out=False, last=fix,
-            last_on_duty=fix, first_on_duty=state.first_on_duty or fix.taken_at,
+            on_duty=True, ever_on_duty=True, outside_run=0, checked_out=False, last=last,
+            last_on_duty=last, first_on_duty=state.first_on_duty or fix.taken_at,
             span_start=fix.taken_at, checked_out_at=None)
     if seen == UNKNOWN or not state.on_duty:
-        return state._replace(last=fix)
+        return state._replace(last=last)
     run = state.outside_run + 1
     if run < LEFT_AFTER_OUTSIDE_FIXES:
-        return state._replace(outside_run=run, last=fix)
+        return state._replace(outside_run=run, last=last)
     return state._replace(
-        on_duty=False, outside_run=run, last=fix, span_start=None, checked_out_at=None,
+        on_duty=False, outside_run=run, last=last, span_start=None, checked_out_at=None,
         spans=(*state.spans, (state.span_start, state.last_on_duty.taken_at)))
+
+
+def is_after(fix: Fix, state: DutyState) -> bool:
+    """Whether `fix` comes after every fix the state has followed, so that one `step` brings
+    the state up to date; else the assignment is folded again from its fixes."""
+    last = state.last
+    return last is None or (last.taken_at, last.id) < (fix.taken_at, fix.id)
 
 
 def fold(fixes: Iterable[Fix], state: DutyState = START, *, in_order: bool = False) -> DutyState:

@@ -8,20 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Alert, Assignment, CheckIn, Event, FieldReport, Person, Post, PostStatus, Shift
 from ..presenters import alert_json, assignment_json, checkin_json, iso, report_json
-from . import duty_rule, effects
+from . import duty_rule, duty_state, effects
 from .duty_rule import DutyState, Fix
+from .duty_state import FIX_COLUMNS
 
-# What the duty rule reads of each check-in, with its post's radius.
-FIX_COLUMNS = (CheckIn.assignment_id, CheckIn.id, CheckIn.kind, CheckIn.taken_at, CheckIn.within_fence,
-               CheckIn.distance_m, CheckIn.accuracy_m, Post.radius_m, CheckIn.review_verdict,
-               CheckIn.lat, CheckIn.lon)
-FIXES_OF_ASSIGNMENT = select(*FIX_COLUMNS).join(Post, Post.id == CheckIn.post_id).where(
-    CheckIn.assignment_id == bindparam("assignment_id"))
 POST_STATUS = PostStatus.__table__
 
 
@@ -32,17 +27,18 @@ def running_shifts(db: Session, event_id: int, at: datetime):
 
 def states_by_assignment(db: Session, assignment_ids: list[int],
                          as_of: datetime | None = None) -> dict[int, DutyState]:
-    """Each assignment's duty state from its fixes (only those known by `as_of`, for replay)."""
+    """Each assignment's duty state: as stored, or for replay from the fixes known by `as_of`."""
+    if as_of is None:
+        return duty_state.load(db, assignment_ids)
     fixes = defaultdict(list)
     if assignment_ids:
         query = select(*FIX_COLUMNS, CheckIn.reviewed_at) \
             .join(Post, Post.id == CheckIn.post_id) \
             .where(CheckIn.assignment_id.in_(assignment_ids))
-        if as_of is not None:
-            query = query.where(CheckIn.received_at <= as_of, CheckIn.taken_at <= as_of)
+        query = query.where(CheckIn.received_at <= as_of, CheckIn.taken_at <= as_of)
         for *columns, reviewed_at in db.execute(query):
             fix = Fix(*columns)
-            if as_of is not None and reviewed_at is not None and reviewed_at > as_of:
+            if reviewed_at is not None and reviewed_at > as_of:
                 fix = fix._replace(review_verdict=None)  # as it stood before its review
             fixes[fix.assignment_id].append(fix)
     return {a: duty_rule.fold(fixes.get(a, [])) for a in assignment_ids}
@@ -173,11 +169,6 @@ def _store_if_changed(db: Session, event_id: int, post_id: int, stored, required
     effects.live(db, event_id, "post_status", {
         "post_id": post_id, "required": required, "present": present, "status": status})
     return True
-
-
-def assignment_fixes(db: Session, assignment_id: int) -> list[Fix]:
-    return [Fix(*row) for row in
-            db.connection().execute(FIXES_OF_ASSIGNMENT, {"assignment_id": assignment_id})]
 
 
 def fix_of(checkin: CheckIn, radius_m: float) -> Fix:

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from itertools import groupby
-from operator import itemgetter
+from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, func, or_, select, type_coerce
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Assignment, CheckIn, Commendation, Event, Person, Post, Shift, SpotCheck
-from . import duty_rule
-from .duty_rule import Fix
+from ..models import Assignment, Commendation, Event, Person, Shift, SpotCheck
+from . import duty_rule, duty_state
 
-FIX_BATCH = 10_000
 ID_CHUNK = 5_000
 TIMELINE_POINTS = 96
 TIMELINE_STEPS = [timedelta(minutes=m) for m in (15, 30, 60, 120, 180, 360, 720, 1440)]
@@ -135,21 +131,13 @@ class EventRecords:
     people: list[PersonRecord]
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """A time read without the column type (SQLite gives naive UTC) as an aware UTC one."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def _follow(record: ShiftRecord, state: duty_rule.DutyState) -> None:
-    """What the duty rule's fold over the assignment's fixes says of its duty. The fixes were
-    read raw (a million of them, for speed), so times are made aware only here."""
-    record.first_on_duty = _utc(state.first_on_duty)
-    record.spans = [(_utc(start), _utc(end)) for start, end in duty_rule.on_duty_spans(state)]
-    record.checked_out_at = _utc(state.checked_out_at)
+    """What the duty rule says of the assignment's duty (its stored state)."""
+    record.first_on_duty = state.first_on_duty
+    record.spans = duty_rule.on_duty_spans(state)
+    record.checked_out_at = state.checked_out_at
     record.on_duty_now = state.on_duty
-    record.last_on_duty = _utc(state.last_on_duty.taken_at) if state.last_on_duty else None
+    record.last_on_duty = state.last_on_duty.taken_at if state.last_on_duty else None
 
 
 def _judge(record: ShiftRecord, at: datetime, grace: timedelta) -> None:
@@ -188,42 +176,30 @@ def event_records(db: Session, event_id: int, at: datetime, rule: ScoreRule,
                Shift.starts_at, Shift.ends_at)
         .join(Shift, Shift.id == Assignment.shift_id)
         .where(Shift.event_id == event_id, Assignment.removed_at.is_(None)))
-    of_event = (select(Assignment.id).join(Shift, Shift.id == Assignment.shift_id)
-                .where(Shift.event_id == event_id))
-    not_rejected = or_(CheckIn.review_verdict.is_(None), CheckIn.review_verdict != "rejected")
-    fixes = (
-        select(CheckIn.assignment_id, CheckIn.id, CheckIn.kind,
-               type_coerce(CheckIn.taken_at, DateTime()), CheckIn.within_fence,
-               CheckIn.distance_m, CheckIn.accuracy_m, Post.radius_m, CheckIn.review_verdict,
-               CheckIn.lat, CheckIn.lon)
-        .join(Post, Post.id == CheckIn.post_id)
-        .where(CheckIn.assignment_id.in_(of_event), not_rejected)
-        .order_by(CheckIn.assignment_id, CheckIn.taken_at, CheckIn.id))
-    rejections = (select(CheckIn.person_id, func.count())
-                  .where(CheckIn.assignment_id.in_(of_event),
-                         CheckIn.review_verdict == "rejected")
-                  .group_by(CheckIn.person_id))
+    # Every assignment of the event, removed ones too: their rejected fixes still count.
+    of_event = (select(Assignment.id, Assignment.person_id)
+                .join(Shift, Shift.id == Assignment.shift_id).where(Shift.event_id == event_id))
     spot_checks = select(SpotCheck.absent_person_ids).where(SpotCheck.event_id == event_id)
     praise = (select(Commendation.person_id, Commendation.kind, func.count())
               .where(Commendation.event_id == event_id)
               .group_by(Commendation.person_id, Commendation.kind))
     if person_id is not None:
         assignments = assignments.where(Assignment.person_id == person_id)
-        fixes = fixes.where(CheckIn.person_id == person_id)
-        rejections = rejections.where(CheckIn.person_id == person_id)
+        of_event = of_event.where(Assignment.person_id == person_id)
         praise = praise.where(Commendation.person_id == person_id)
 
     shifts = {row.id: ShiftRecord(row.id, row.person_id, row.shift_id, row.post_id,
                                   row.starts_at, row.ends_at)
               for row in db.execute(assignments)}
-    rejected = Counter(dict(db.execute(rejections).all()))
-    # Plain rows through the connection: the ORM's per-row work costs more than the rule itself.
-    stream = db.connection().execute(fixes.execution_options(yield_per=FIX_BATCH))
-    for assignment_id, rows in groupby(stream, key=itemgetter(0)):
-        record = shifts.get(assignment_id)
-        if record is None:  # the person was taken off this shift: its fixes no longer count
-            continue
-        _follow(record, duty_rule.fold(map(Fix._make, rows), in_order=True))
+    person_of = dict(db.execute(of_event).all())
+    states = duty_state.load(db, person_of)
+    rejected: Counter = Counter()
+    for assignment_id, state in states.items():
+        if state.rejected:
+            rejected[person_of[assignment_id]] += state.rejected
+    for assignment_id, record in shifts.items():
+        # A person taken off a shift is not in `shifts`: its fixes no longer count.
+        _follow(record, states[assignment_id])
     for record in shifts.values():
         _judge(record, at, rule.late_grace)
 

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Post
-from . import audit, catalogue
+from . import audit, catalogue, duty_state
 from .paging import page
 
 EDITABLE = ("name", "kind", "lat", "lon", "radius_m", "village", "risk", "active")
@@ -35,10 +35,16 @@ def create_post(db: Session, actor: audit.Actor, at: datetime, fields: dict) -> 
 
 def update_post(db: Session, actor: audit.Actor, at: datetime, post: Post, changes: dict,
                 action: str = "update") -> bool:
-    """Apply changed fields; writes an audit entry only when something really changed."""
+    """Apply changed fields; writes an audit entry only when something really changed. A new
+    fence radius changes how the post's fixes read, so their duty states are folded again."""
     if "name" in changes:
         _ensure_name_free(db, changes["name"], post.id)
-    return catalogue.update_fields(db, actor, at, post, changes, EDITABLE, action)
+    radius_m = post.radius_m
+    changed = catalogue.update_fields(db, actor, at, post, changes, EDITABLE, action)
+    if post.radius_m != radius_m:
+        db.flush()
+        duty_state.recompute(db, duty_state.assignments_at_post(db, post.id), at)
+    return changed
 
 
 def list_posts(db: Session, *, q=None, kind=None, village=None, active=None, limit=50, offset=0):
