@@ -49,13 +49,6 @@ def _moment(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """Times read without the column type (SQLite gives naive UTC), made aware."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def values_of(state: DutyState) -> dict:
     """The columns a state is stored in."""
     last, on_duty = state.last, state.last_on_duty
@@ -177,15 +170,5 @@ def differences(db: Session, assignment_ids: Iterable[int]) -> list[int]:
     should be none)."""
     ids = sorted(set(assignment_ids))
     stored, history = load(db, ids), folded(db, ids)
-    return [a for a in ids if _comparable(stored[a]) != _comparable(history[a])]
+    return [a for a in ids if stored[a] != history[a]]
 
-
-def _comparable(state: DutyState) -> tuple:
-    """A state with its times made aware, so that one read raw compares with one stored."""
-    def seen(s: Seen | None):
-        return None if s is None else s._replace(taken_at=_aware(s.taken_at))
-    return state._replace(
-        last=seen(state.last), last_on_duty=seen(state.last_on_duty),
-        first_on_duty=_aware(state.first_on_duty), span_start=_aware(state.span_start),
-        spans=tuple((_aware(a), _aware(b)) for a, b in state.spans),
-        checked_out_at=_aware(state.checked_out_at))
