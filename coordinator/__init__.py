@@ -9,17 +9,12 @@ from flask import Flask
 from . import clock, db, unit_of_work, urls
 from .config import check_production_safety, load_config
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints, error handlers and commands."""
-    app = Flask(
-        __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
-        instance_path=str(PROJECT_ROOT / "instance"),
-    )
+    app = Flask(__name__, **app_folders())
     app.config.update(load_config(app.instance_path))
     app.config.update(config or {})
     check_production_safety(app.config)
@@ -28,6 +23,19 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def app_folders() -> dict[str, str | None]:
+    """Flask's folders: a checkout's top-level templates/, static/ and instance/, else the copies of
+    templates/ and static/ inside an installed wheel (setup.py) and Flask's default instance folder."""
+    checkout = PACKAGE.parent
+    if (checkout / "templates").is_dir() and (checkout / "static").is_dir():
+        return {"template_folder": str(checkout / "templates"),
+                "static_folder": str(checkout / "static"),
+                "instance_path": str(checkout / "instance")}
+    return {"template_folder": str(PACKAGE / "templates"),
+            "static_folder": str(PACKAGE / "static"),
+            "instance_path": None}
 
 
 def register_extensions(app: Flask) -> None:
