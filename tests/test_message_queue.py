@@ -64,3 +64,43 @@ def test_readiness_checks_the_message_queue(database_url, clock, redis_url):
     app = process(database_url, clock, redis_url, "coordinator-test-ready")
     assert app.test_client().get("/readyz").get_json()["checks"]["message_queue"] == "ok"
     app.extensions["db"]["engine"].dispose()
+
+
+def test_a_message_another_process_sent_first_arrives_first(database_url, clock, redis_url,
+                                                             client, admin, commander):
+    """A process's own messages wait their turn on the channel: when its listener is still
+    reading what other processes sent before, its own map clients get those first."""
+    import json
+
+    import redis
+
+    duty = make_duty(client, admin, commander)
+    channel = f"coordinator-test-{uuid.uuid4().hex}"
+    app = process(database_url, clock, redis_url, channel)
+    other_process = redis.Redis.from_url(redis_url)
+    try:
+        with serve(app) as url:
+            watcher = MapClient(url, commander.token).connect()
+            try:
+                watcher.subscribe(duty.event_id)
+                backlog = other_process.pipeline(transaction=False)
+                for number in range(30_000):  # what other processes said to rooms nobody is in here
+                    backlog.publish(channel, json.dumps({"method": "noop", "n": number}))
+                backlog.publish(channel, json.dumps({
+                    "method": "emit", "event": "alert", "data": [{"sent": "first"}],
+                    "binary": False, "namespace": "/live", "room": f"event:{duty.event_id}",
+                    "skip_sid": None, "callback": None, "host_id": "another-process"}))
+                backlog.execute()
+                answer = app.test_client().post(
+                    "/api/v1/checkins", headers={"Authorization": f"Bearer {duty.staff.token}"},
+                    json={"client_id": str(uuid.uuid4()), "kind": "check_in",
+                          "lat": duty.post["lat"], "lon": duty.post["lon"], "accuracy_m": 5,
+                          "taken_at": "2026-07-21T08:00:00+08:00"})
+                assert answer.status_code == 201
+                names = [name for name, _ in watcher.take(3, timeout=20)]
+                assert names == ["alert", "checkin", "post_status"]
+            finally:
+                watcher.close()
+    finally:
+        other_process.close()
+        app.extensions["db"]["engine"].dispose()

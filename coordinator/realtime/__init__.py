@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_socketio import SocketIO
 
-from . import publisher
+from . import publisher, queue
 from .events import LiveNamespace
 
 # Socket.IO messages are small; a large frame is an attack, not a map update.
@@ -13,10 +13,11 @@ MAX_MESSAGE_BYTES = 64 * 1024
 
 def init_app(app) -> SocketIO:
     socketio = SocketIO()
+    manager = queue.client_manager(app.config["MESSAGE_QUEUE_URL"],
+                                   app.config.get("SOCKETIO_CHANNEL", "coordinator"))
     socketio.init_app(
         app,
-        message_queue=app.config["MESSAGE_QUEUE_URL"],
-        channel=app.config.get("SOCKETIO_CHANNEL", "coordinator"),
+        **({"client_manager": manager} if manager else {}),
         # None means same-origin only; an explicit list is checked against each Origin header.
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
         max_http_buffer_size=MAX_MESSAGE_BYTES,
