@@ -44,6 +44,31 @@ def bench_env(database_url: str, **extra) -> dict:
 @contextmanager
 def deployed_server(database_url: str, **extra_env):
     """gunicorn with deploy/gunicorn.conf.py (the gevent worker) on 127.0.0.1, as in production."""
+    with deployed_process(database_url, **extra_env) as (url, _):
+        yield url
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children that are alive
+    (gunicorn's master and its worker), read from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        pending += [int(child) for child in children]
+    return total
+
+
+@contextmanager
+def deployed_process(database_url: str, **extra_env):
+    """`deployed_server`, yielding its URL and the gunicorn master's process."""
     port = free_port()
     process = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
@@ -58,7 +83,7 @@ def deployed_server(database_url: str, **extra_env):
                 time.sleep(0.1)
         else:
             raise RuntimeError("the server did not start")
-        yield url
+        yield url, process
     finally:
         process.terminate()
         process.wait(timeout=20)
