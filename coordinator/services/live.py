@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import NamedTuple
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -26,10 +27,13 @@ def running_shifts(db: Session, event_id: int, at: datetime):
 
 
 def states_by_assignment(db: Session, assignment_ids: list[int],
-                         as_of: datetime | None = None) -> dict[int, DutyState]:
-    """Each assignment's duty state: as stored, or for replay from the fixes known by `as_of`."""
+                         as_of: datetime | None = None, *,
+                         full: bool = True) -> dict[int, DutyState | duty_state.Glance]:
+    """Each assignment's duty state: as stored (all of it, or without `full` only its glance:
+    on duty and the last fix), or for replay from the fixes known by `as_of`."""
     if as_of is None:
-        return duty_state.load(db, assignment_ids)
+        return duty_state.load(db, assignment_ids) if full else \
+            duty_state.glance(db, assignment_ids)
     fixes = defaultdict(list)
     if assignment_ids:
         query = select(*FIX_COLUMNS, CheckIn.reviewed_at) \
@@ -66,6 +70,20 @@ def status_word(required: int, present: int, running: bool) -> str:
     return "under" if present < required else "full"
 
 
+class Seat(NamedTuple):
+    """An assignment on a running shift, as presence reads it."""
+
+    id: int
+    shift_id: int
+    person_id: int
+    acknowledged_at: datetime | None
+    person_name: str
+
+
+SEAT_COLUMNS = (Assignment.id, Assignment.shift_id, Assignment.person_id,
+                Assignment.acknowledged_at, Person.name)
+
+
 @dataclass
 class Presence:
     """Who is on duty on the running shifts of some posts at one moment: the one reading that
@@ -73,8 +91,8 @@ class Presence:
 
     shifts: list          # every shift at these posts: id, post_id, required, starts_at, ends_at
     running: dict         # the running ones, by id
-    assignments: list     # on the running shifts: id, shift_id, person_id, acknowledged_at
-    states: dict[int, DutyState]
+    assignments: list[Seat]  # on the running shifts
+    states: dict          # by assignment: the DutyState (`full`), else its Glance
 
     @cached_property
     def _on_duty_by_shift(self) -> Counter:
@@ -86,36 +104,53 @@ class Presence:
 
     def staffing(self) -> dict[int, dict]:
         """{post_id: {required, present, status}}; people counted once per post."""
-        required = defaultdict(int)
-        for shift in self.running.values():
+        required, post_of = defaultdict(int), {}
+        for shift_id, shift in self.running.items():
             required[shift.post_id] += shift.required
+            post_of[shift_id] = shift.post_id
         present = defaultdict(set)
-        for assignment in self.assignments:
-            if self.states[assignment.id].on_duty:
-                present[self.running[assignment.shift_id].post_id].add(assignment.person_id)
-        return {pid: {"required": required.get(pid, 0), "present": len(present[pid]),
-                      "status": status_word(required.get(pid, 0), len(present[pid]),
-                                            pid in required)}
-                for pid in {s.post_id for s in self.shifts}}
+        for seat in self.assignments:
+            if self.states[seat.id].on_duty:
+                present[post_of[seat.shift_id]].add(seat.person_id)
+        staffing = {}
+        for post_id in {shift.post_id for shift in self.shifts}:
+            count, needed = len(present.get(post_id, ())), required.get(post_id, 0)
+            staffing[post_id] = {"required": needed, "present": count,
+                                 "status": status_word(needed, count, post_id in required)}
+        return staffing
 
 
 def presence(db: Session, event_id: int, at: datetime, *,
-             post_ids: Collection[int] | None = None, history: bool = False) -> Presence:
+             post_ids: Collection[int] | None = None, history: bool = False,
+             full: bool = False) -> Presence:
     """The event's posts (or these) at time `at`; `history` counts only what was known at
-    `at`, for replay."""
-    query = select(Shift.id, Shift.post_id, Shift.required, Shift.starts_at, Shift.ends_at) \
-        .where(Shift.event_id == event_id)
-    if post_ids is not None:
-        query = query.where(Shift.post_id.in_(list(post_ids)))
-    shifts = db.execute(query).all()
+    `at`, for replay. The states are glances (on duty, last fix) unless `full` is asked for."""
+    at_posts = (Shift.event_id == event_id) if post_ids is None else \
+        (Shift.event_id == event_id) & Shift.post_id.in_(list(post_ids))
+    shifts = db.execute(select(Shift.id, Shift.post_id, Shift.required, Shift.starts_at,
+                               Shift.ends_at).where(at_posts)).all()
     running = {s.id: s for s in shifts if s.starts_at <= at < s.ends_at}
-    as_of = at if history else None
-    assignments = db.execute(_assigned_at(
-        select(Assignment.id, Assignment.shift_id, Assignment.person_id,
-               Assignment.acknowledged_at)
-        .where(Assignment.shift_id.in_(list(running))), as_of)).all() if running else []
-    return Presence(shifts, running, assignments,
-                    states_by_assignment(db, [a.id for a in assignments], as_of))
+    if not running:
+        return Presence(shifts, running, [], {})
+    # The running shifts' assignments with the person's name, in one query with the stored
+    # states (no list of thousands of ids sent back to the database).
+    query = select(*SEAT_COLUMNS).join(Shift, Shift.id == Assignment.shift_id) \
+        .join(Person, Person.id == Assignment.person_id) \
+        .where(at_posts, Shift.starts_at <= at, Shift.ends_at > at)
+    if history:
+        seats = [Seat._make(row) for row in db.execute(_assigned_at(query, at))]
+        return Presence(shifts, running, seats,
+                        states_by_assignment(db, [seat.id for seat in seats], at))
+    stored = duty_state.STATES
+    query = query.outerjoin(stored, stored.c.assignment_id == Assignment.id)
+    width = len(SEAT_COLUMNS)
+    if full:
+        rows = db.execute(_assigned_at(query.add_columns(*stored.c), None)).all()
+        states = {row[0]: duty_state.stored_state_of(row) for row in rows}
+    else:
+        rows = db.execute(_assigned_at(query.add_columns(*duty_state.GLANCE_COLUMNS), None)).all()
+        states = {row[0]: duty_state.glance_from(*row[width:]) for row in rows}
+    return Presence(shifts, running, [Seat._make(row[:width]) for row in rows], states)
 
 
 def post_staffing(db: Session, event_id: int, at: datetime, *,
@@ -200,23 +235,21 @@ def snapshot(db: Session, event: Event, at: datetime, *, history: bool = False) 
     as_of = at if history else None
     now = presence(db, event.id, at, history=history)
     staffing = now.staffing()
-    posts = db.scalars(select(Post).where(Post.id.in_(staffing))).all()
-    names = dict(db.execute(select(Person.id, Person.name).where(
-        Person.id.in_({a.person_id for a in now.assignments}))).all())
+    posts = db.execute(select(Post.id, Post.name, Post.kind, Post.village, Post.lat, Post.lon,
+                              Post.radius_m).where(Post.id.in_(staffing))).all()
+    post_of = {shift_id: shift.post_id for shift_id, shift in now.running.items()}
     staff = []
-    for assignment in now.assignments:
-        state = now.states[assignment.id]
-        acknowledged = assignment.acknowledged_at is not None and (
-            as_of is None or assignment.acknowledged_at <= as_of)
+    for seat in now.assignments:
+        state = now.states[seat.id]  # a Glance, or for replay the DutyState
+        on_duty, last = state.on_duty, state.last
+        acknowledged = seat.acknowledged_at is not None and (
+            as_of is None or seat.acknowledged_at <= as_of)
         staff.append({
-            "person_id": assignment.person_id, "name": names.get(assignment.person_id, ""),
-            "post_id": now.running[assignment.shift_id].post_id,
-            "assignment_id": assignment.id,
-            "lat": state.last.lat if state.last else None,
-            "lon": state.last.lon if state.last else None,
-            "on_duty": state.on_duty,
-            "acknowledged": acknowledged,
-            "last_seen": iso(state.last.taken_at) if state.last else None,
+            "person_id": seat.person_id, "name": seat.person_name,
+            "post_id": post_of[seat.shift_id], "assignment_id": seat.id,
+            "lat": last.lat if last else None, "lon": last.lon if last else None,
+            "on_duty": on_duty, "acknowledged": acknowledged,
+            "last_seen": iso(last.taken_at) if last else None,
         })
     query = select(Alert).where(Alert.event_id == event.id)
     if as_of is None:
@@ -227,9 +260,9 @@ def snapshot(db: Session, event: Event, at: datetime, *, history: bool = False) 
     alerts = db.scalars(query.order_by(Alert.raised_at.desc(), Alert.id.desc())).all()
     return {
         "seq": seq,
-        "posts": [{"id": p.id, "name": p.name, "kind": p.kind, "village": p.village,
-                   "lat": p.lat, "lon": p.lon, "radius_m": p.radius_m,
-                   **staffing[p.id]} for p in posts],
+        "posts": [{"id": post_id, "name": name, "kind": kind, "village": village, "lat": lat,
+                   "lon": lon, "radius_m": radius_m, **staffing[post_id]}
+                  for post_id, name, kind, village, lat, lon, radius_m in posts],
         "staff": staff,
         "alerts": [alert_json(a) for a in alerts],
     }

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..models import Alert, Event, Person, Post, Shift
+from ..models import Alert, Event, Post, Shift
 from ..presenters import DISPLAY_ZONE
 from . import alerts, duty_rule, live
 
@@ -83,18 +83,16 @@ def _chunks(items: list, size: int):
 
 def _sweep_posts(db: Session, event_id: int, post_ids: list[int], at: datetime,
                  rules: SweepRules, result: SweepResult) -> None:
-    now = live.presence(db, event_id, at, post_ids=post_ids)
+    now = live.presence(db, event_id, at, post_ids=post_ids, full=True)
     live.store_post_statuses(db, event_id, now.staffing(), at)
     running = list(now.running.values())
-    names = dict(db.execute(select(Person.id, Person.name).where(
-        Person.id.in_({a.person_id for a in now.assignments}))).all())
     post_names = dict(db.execute(select(Post.id, Post.name).where(
         Post.id.in_({s.post_id for s in running}))).all())
     wanted: dict[str, dict] = {}
     for assignment in now.assignments:
         shift = now.running[assignment.shift_id]
         state = now.states[assignment.id]
-        person_name, post_name = names.get(assignment.person_id, ""), post_names.get(shift.post_id, "")
+        person_name, post_name = assignment.person_name, post_names.get(shift.post_id, "")
         refs = {"post_id": shift.post_id, "person_id": assignment.person_id, "shift_id": shift.id}
         if not state.ever_on_duty and at >= shift.starts_at + rules.late_grace:
             wanted[f"missed_checkin:{assignment.id}"] = {
