@@ -7,8 +7,10 @@ inside the fence, 20 minutes apart (36 rounds = a 12-hour storm at one fix per 2
 the earlier ROUND - 1 are written straight into the table (and each assignment's stored duty
 state built from them, as `rebuild-duty-state` does), the last is sent over HTTP to gunicorn with
 deploy/gunicorn.conf.py (gevent worker), timed per request. Then the reads are timed one at a
-time: GET /snapshot, GET /performance and GET /healthz (the bare route), with the server's own
-CPU time per request; and one sweep pass (the second: the first raises what the fixes call for).
+time, in turn (a snapshot, a performance read, 50 × GET /healthz as the bare route; READS times
+over, so that the shared machine's changing speed touches all alike), with the server's own CPU
+time per request; and sweep passes in-process (the median of five after a first that raises
+what the fixes call for).
 
     .venv/bin/python bench/growth.py [--people 2000] [--posts 200] [--rounds 1 36]
                                      [--database postgresql+psycopg://postgres@127.0.0.1:5432/]
@@ -40,8 +42,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
-    BENCH_SECRET, cpu_seconds, deployed_process, scratch_database)
+from bench.common import BENCH_SECRET, cpu_seconds, deployed_process, scratch_database  # noqa: E402
 
 ROUND = timedelta(minutes=20)
 FIX_BATCH = 5000
@@ -199,20 +200,45 @@ class Timer:
         return {"p50_ms": statistics.median(times), "mean_ms": statistics.fmean(times),
                 "cpu_ms": cpu, "count": len(calls)}
 
+    def interleaved(self, blocks: dict[str, list[tuple]], repeats: int) -> dict:
+        """Each named block of calls in turn, `repeats` times over, so that a change in the
+        machine's speed during the run touches every route alike; figures as `run`."""
+        times = {name: [] for name in blocks}
+        cpu = dict.fromkeys(blocks, 0.0)
+        for _ in range(repeats):
+            for name, calls in blocks.items():
+                before = cpu_seconds(self.server_pid)
+                times[name] += [self._one(*call) for call in calls]
+                cpu[name] += cpu_seconds(self.server_pid) - before
+        return {name: {"p50_ms": statistics.median(times[name]),
+                       "mean_ms": statistics.fmean(times[name]),
+                       "cpu_ms": cpu[name] * 1000 / len(times[name]),
+                       "count": len(times[name])} for name in blocks}
 
-def sweep_pass(database_url: str) -> dict:
-    """Two sweep passes in this process at the real time; the second is timed (wall, CPU)."""
+
+def sweep_pass(database_url: str, passes: int = 5) -> dict:
+    """Sweep passes in this process at the real time: the first raises what the fixes call for,
+    the median of the next `passes` is reported (wall and CPU), with the CPU of the bare route
+    answered in this same process just before (Flask's test client) as its baseline."""
     from coordinator.jobs.sweeper import run_once
 
     app = app_for(database_url)
+    client = app.test_client()
+    walls, cpus, bare = [], [], []
     with app.app_context():
         run_once()
-        wall, cpu = time.perf_counter(), time.process_time()
-        run_once()
-        figures = {"wall_ms": (time.perf_counter() - wall) * 1000,
-                   "cpu_ms": (time.process_time() - cpu) * 1000}
+        for _ in range(passes):
+            cpu = time.process_time()
+            for _ in range(200):
+                client.get("/healthz")
+            bare.append((time.process_time() - cpu) * 1000 / 200)
+            wall, cpu = time.perf_counter(), time.process_time()
+            run_once()
+            walls.append((time.perf_counter() - wall) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
     app.extensions["db"]["engine"].dispose()
-    return figures
+    return {"wall_ms": statistics.median(walls), "cpu_ms": statistics.median(cpus),
+            "bare_cpu_ms": statistics.median(bare)}
 
 
 def measure_round(server_url: str | None, people: int, posts: int, number: int,
@@ -236,11 +262,12 @@ def measure_round(server_url: str | None, people: int, posts: int, number: int,
                 "checkin": timer.run(fixes, threads=4),
                 "bare_round": timer.run([("GET", "/healthz", None, None)] * len(fixes),
                                         threads=4),
-                "snapshot": timer.run([snapshot_call] * reads),
-                "performance": timer.run(
-                    [("GET", f"/api/v1/events/{event}/performance", commander, None)] * reads),
-                "bare": timer.run([("GET", "/healthz", None, None)] * max(reads, 50)),
             }
+            figures |= timer.interleaved({
+                "snapshot": [snapshot_call],
+                "performance": [("GET", f"/api/v1/events/{event}/performance", commander, None)],
+                "bare": [("GET", "/healthz", None, None)] * 50,
+            }, reads)
         figures["sweep"] = sweep_pass(database_url)
     return figures
 
@@ -256,17 +283,17 @@ def main() -> None:
                              "default: a scratch SQLite file")
     args = parser.parse_args()
 
-    results = {}
+    results = []  # a round may be asked for twice (1 36 1 36) to see the machine's drift
     for number in args.rounds:
-        results[number] = measure_round(args.database, args.people, args.posts, number,
-                                        args.reads)
+        results.append((number, measure_round(args.database, args.people, args.posts, number,
+                                                      args.reads)))
         print(f"round {number} done", file=sys.stderr)
-    first = results[args.rounds[0]]
+    first = results[0][1]
     where = "PostgreSQL" if args.database else "SQLite"
     print(f"{args.people} people / {args.posts} posts on {where}")
     print(f"{'round':>5} {'check-in p50':>13} {'cpu/bare':>9} {'snapshot':>10} {'cpu/bare':>9}"
           f" {'performance':>12} {'cpu/bare':>9} {'sweep':>9}")
-    for number, figures in results.items():
+    for number, figures in results:
         bare_cpu = figures["bare"]["cpu_ms"] or float("nan")
         round_cpu = figures["bare_round"]["cpu_ms"] or float("nan")
         print(f"{number:>5} {figures['checkin']['p50_ms']:>10.1f} ms "
@@ -276,15 +303,21 @@ def main() -> None:
               f"{figures['performance']['p50_ms']:>9.1f} ms "
               f"{figures['performance']['cpu_ms'] / bare_cpu:>8.1f}x "
               f"{figures['sweep']['wall_ms']:>6.1f} ms")
-    for number, figures in results.items():
-        if number == args.rounds[0]:
-            continue
+    for number, figures in results[1:]:
         ratios = {name: figures[name][key] / first[name][key] for name, key in (
             ("checkin", "p50_ms"), ("snapshot", "p50_ms"), ("performance", "p50_ms"),
             ("sweep", "wall_ms"))}
         print(f"round {number} / round {args.rounds[0]}: " + ", ".join(
             f"{name} {ratio:.2f}x" for name, ratio in ratios.items()))
-    print(json.dumps({str(k): v for k, v in results.items()}))
+        relative = {name: (figures[name]["cpu_ms"] / figures[base]["cpu_ms"])
+                    / (first[name]["cpu_ms"] / first[base]["cpu_ms"])
+                    for name, base in (("checkin", "bare_round"), ("snapshot", "bare"),
+                                       ("performance", "bare"))}
+        relative["sweep"] = ((figures["sweep"]["cpu_ms"] / figures["sweep"]["bare_cpu_ms"])
+                             / (first["sweep"]["cpu_ms"] / first["sweep"]["bare_cpu_ms"]))
+        print("  CPU against /healthz in the same round: " +
+              ", ".join(f"{name} {ratio:.2f}x" for name, ratio in relative.items()))
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":
