@@ -42,6 +42,7 @@ def register_extensions(app: Flask) -> None:
     from .extensions import csrf
     from .i18n import init_app as init_i18n
     from .realtime import init_app as init_realtime
+    from .services import scope
 
     if app.config["PROXY_COUNT"]:
         # Behind nginx: take the client address from X-Forwarded-For (the login throttle
@@ -53,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     clock.init_app(app, app.config.get("CLOCK"))
     urls.init_app(app)
     db.init_app(app)
+    scope.init_app(app)
     unit_of_work.init_app(app)
     csrf.init_app(app)
     init_i18n(app)

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from . import clock, db, migrate, unit_of_work
 from .models import ROLES
-from .services import accounts, audit, duty_state
+from .services import accounts, audit, duty_state, organisation
 
 
 @click.command("init-db")
@@ -26,18 +26,27 @@ def init_db() -> None:
 @click.option("--role", required=True, help="admin, commander, inspector or staff")
 @click.option("--password", required=True, help="at least 8 characters")
 @click.option("--name", "display_name", default=None, help="the name shown on pages")
+@click.option("--unit", "unit_path", default=None,
+              help="the unit whose subtree the account sees, by path (临安区/太湖源镇)")
 @with_appcontext
-def create_user(username: str, role: str, password: str, display_name: str | None) -> None:
+def create_user(username: str, role: str, password: str, display_name: str | None,
+                unit_path: str | None) -> None:
     """Create an account without asking anything."""
     if role not in ROLES:
         raise click.ClickException(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     try:
         with unit_of_work.job() as session:
+            unit = None
+            if unit_path is not None:
+                unit = organisation.unit_by_path(session, unit_path)
+                if unit is None:
+                    raise accounts.AccountError(f"no unit has the path {unit_path!r}")
             accounts.create_user(session, username, role, password, at=clock.now(),
-                                 display_name=display_name)
+                                 display_name=display_name,
+                                 unit_id=None if unit is None else unit.id)
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"created {role} {username}")
+    click.echo(f"created {role} {username}" + (f" for {unit.path}" if unit else ""))
 
 
 @click.command("demo")

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from . import clock, db
 from .errors import ApiError, forbidden, unauthorized
 from .extensions import csrf
-from .services import accounts
+from .services import accounts, scope
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 DEVICE_COOKIE = "dc_device"
@@ -44,7 +44,16 @@ def current_principal() -> accounts.Principal | None:
                                                     request.cookies.get(DEVICE_COOKIE))
         g.auth_by = "cookie"
     g.principal = principal
+    install_scope(principal)
     return principal
+
+
+def install_scope(principal: accounts.Principal | None) -> None:
+    """From here on, every query of this request sees only the caller's subtree (if it has a
+    unit): one place for every route, page and handler (`services/scope.py`)."""
+    if principal is not None and principal.unit_id is not None:
+        session = db.session()
+        scope.install(session, scope.scope_for_unit(session, principal.unit_id))
 
 
 def sign_in_session(principal: accounts.Principal, link_id: int | None = None) -> None:
@@ -60,6 +69,7 @@ def sign_in_session(principal: accounts.Principal, link_id: int | None = None) -
         session["lang"] = lang
     session.permanent = True
     g.principal = principal
+    install_scope(principal)
 
 
 def sign_out_session() -> None:

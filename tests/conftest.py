@@ -128,14 +128,16 @@ class Api:
 def make_user(app):
     """Create an account of a role and return its username."""
 
-    def make(role: str, username: str | None = None, person_id: int | None = None) -> str:
+    def make(role: str, username: str | None = None, person_id: int | None = None,
+             unit_id: int | None = None) -> str:
         from coordinator import db
         from coordinator.services import accounts
 
         username = username or f"{role}-user"
         with app.app_context():
             session = db.session()
-            accounts.create_user(session, username, role, PASSWORD, at=START, person_id=person_id)
+            accounts.create_user(session, username, role, PASSWORD, at=START, person_id=person_id,
+                                 unit_id=unit_id)
             unit_of_work.commit(session)
         return username
 
@@ -146,8 +148,8 @@ def make_user(app):
 def api_as(client, make_user):
     """An Api signed in with a fresh account of `role` (token from the login endpoint)."""
 
-    def signed_in(role: str) -> Api:
-        username = make_user(role, f"{role}-{os.urandom(3).hex()}")
+    def signed_in(role: str, unit_id: int | None = None) -> Api:
+        username = make_user(role, f"{role}-{os.urandom(3).hex()}", unit_id=unit_id)
         response = client.post("/api/v1/auth/login",
                                json={"username": username, "password": PASSWORD})
         assert response.status_code == 200, response.get_json()

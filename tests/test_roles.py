@@ -159,6 +159,20 @@ class World:
 
 
     @cached_property
+    def unit_id(self) -> int:
+        return created(self.admin.post("/api/v1/units", json={"name": "临安区", "kind": "county"}))
+
+    @cached_property
+    def leader_id(self) -> int:
+        return created(self.admin.post(f"/api/v1/units/{self.unit_id}/leaders", json={
+            "person_id": self.other_id, "role": "chief"}))
+
+    @cached_property
+    def responsible_id(self) -> int:
+        return created(self.admin.post(f"/api/v1/posts/{self.post_id}/responsibles", json={
+            "person_id": self.other_id, "role": "patrol"}))
+
+    @cached_property
     def spot_check_id(self) -> int:
         """A spot check with a photo at the post, by an inspector account of its own."""
         username = self.make_user("inspector", "spot-inspector")
@@ -325,6 +339,32 @@ EXPECTED = {
         f"/api/v1/events/{w.event_id}/export.csv", {"query_string": {"table": "checkins"}})),
     ("GET", "/api/v1/exports/season.xlsx"): (READERS, lambda w: (
         "/api/v1/exports/season.xlsx", {"query_string": {"event_ids": str(w.event_id)}})),
+    # The command chain: the administrator draws it and makes accounts; the command center names
+    # who leads and who is responsible; all three offices read it.
+    ("POST", "/api/v1/units"): (ADMIN, lambda w: (
+        "/api/v1/units", {"json": {"name": "於潜镇", "kind": "town", "parent_id": w.unit_id}})),
+    ("GET", "/api/v1/units"): (READERS, lambda w: ("/api/v1/units", {})),
+    ("GET", "/api/v1/units/<int:unit_id>"): (READERS, lambda w: (
+        f"/api/v1/units/{w.unit_id}", {})),
+    ("POST", "/api/v1/units/import"): (ADMIN, lambda w: (
+        "/api/v1/units/import", upload("units.csv", "名称,类型,上级\n昌化镇,镇,临安区\n"))),
+    ("POST", "/api/v1/units/<int:unit_id>/leaders"): (COMMAND, lambda w: (
+        f"/api/v1/units/{w.unit_id}/leaders", {"json": {"person_id": w.person_id,
+                                                         "role": "duty"}})),
+    ("GET", "/api/v1/units/<int:unit_id>/leaders"): (READERS, lambda w: (
+        f"/api/v1/units/{w.unit_id}/leaders", {})),
+    ("DELETE", "/api/v1/leaders/<int:leader_id>"): (COMMAND, lambda w: (
+        f"/api/v1/leaders/{w.leader_id}", {})),
+    ("POST", "/api/v1/posts/<int:post_id>/responsibles"): (COMMAND, lambda w: (
+        f"/api/v1/posts/{w.post_id}/responsibles", {"json": {"person_id": w.person_id,
+                                                              "role": "administrative"}})),
+    ("GET", "/api/v1/posts/<int:post_id>/responsibles"): (READERS, lambda w: (
+        f"/api/v1/posts/{w.post_id}/responsibles", {})),
+    ("DELETE", "/api/v1/responsibles/<int:responsible_id>"): (COMMAND, lambda w: (
+        f"/api/v1/responsibles/{w.responsible_id}", {})),
+    ("POST", "/api/v1/users"): (ADMIN, lambda w: (
+        "/api/v1/users", {"json": {"username": f"u-{uuid.uuid4().hex[:6]}",
+                                   "password": PASSWORD, "role": "inspector"}})),
     # The audit log is the administrator's.
     ("GET", "/api/v1/audit/verify"): (ADMIN, lambda w: ("/api/v1/audit/verify", {})),
     ("GET", "/api/v1/audit"): (ADMIN, lambda w: ("/api/v1/audit", {})),

@@ -42,7 +42,7 @@ def login(body: LoginBody):
           roles=("admin", "commander"), body=StaffLinkBody, response=StaffLinkAnswer, status=201)
 def staff_link(principal, body: StaffLinkBody):
     session = db.session()
-    person = people.get_person(session, body.person_id)
+    person = people.named_person(session, body.person_id)
     if not person.active:
         raise ApiError(409, "conflict", f"{person.name} is deactivated.")
     now = clock.now()
@@ -59,7 +59,7 @@ def staff_link(principal, body: StaffLinkBody):
           roles=("admin",), body=StaffLinkBody, response=ReleaseDeviceAnswer)
 def release_device(principal, body: StaffLinkBody):
     session = db.session()
-    person = people.get_person(session, body.person_id)
+    person = people.named_person(session, body.person_id)
     released = accounts.release_device(session, principal.actor, clock.now(), person)
     return jsonify({"person_id": person.id, "released": released})
 

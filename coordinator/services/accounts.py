@@ -27,6 +27,10 @@ class AccountError(ValueError):
     """A request about accounts that cannot be done (exists, wrong role, weak password)."""
 
 
+class UsernameTaken(AccountError):
+    """Another account has this name already."""
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: an account or a field worker signed in by a staff link."""
@@ -35,6 +39,8 @@ class Principal:
     user_id: int | None
     person_id: int | None
     label: str
+    # The unit whose subtree the caller sees and acts on; None: the whole organisation.
+    unit_id: int | None = None
     # The loaded row, kept so that the session's identity map (weak) still has it when the
     # request asks for the caller again: one query fewer on every check-in.
     record: object = field(default=None, compare=False, repr=False)
@@ -63,34 +69,38 @@ def create_user(
     actor: audit.Actor = audit.SYSTEM,
     display_name: str | None = None,
     person_id: int | None = None,
+    unit_id: int | None = None,
 ) -> User:
-    """Create an account; refuses an existing name, an unknown role or a short password."""
+    """Create an account (seeing only `unit_id`'s subtree, when given); refuses an existing
+    name, an unknown role or a short password."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     if db.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError(f"a user named {username!r} already exists")
+        raise UsernameTaken(f"a user named {username!r} already exists")
     user = User(
         username=username,
         role=role,
         password_hash=hash_password(password),
         display_name=display_name,
         person_id=person_id,
+        unit_id=unit_id,
         created_at=at,
     )
     db.add(user)
-    after = {"username": username, "role": role, "display_name": display_name}
+    after = {"username": username, "role": role, "display_name": display_name,
+             "unit_id": unit_id}
     audit.record(db, actor, "create", user, at=at, after=after)
     return user
 
 
 def principal_for_user(user: User) -> Principal:
-    return Principal(user.role, user.id, user.person_id, user.username, user)
+    return Principal(user.role, user.id, user.person_id, user.username, user.unit_id, user)
 
 
 def principal_for_person(person: Person | PersonCard) -> Principal:
-    return Principal("staff", None, person.id, f"{person.name} ({person.phone})", person)
+    return Principal("staff", None, person.id, f"{person.name} ({person.phone})", record=person)
 
 
 class PersonCard(NamedTuple):

@@ -1,5 +1,6 @@
-"""What the catalogues (people, posts, events, units) share: a record by id or 404, a value that
-must be unique, and the update of editable fields with its audit entry."""
+"""What the catalogues (people, posts, events, units) share: a record by id or 404, a record a
+write names (403 when it lies outside the caller's unit), a value that must be unique, and the
+update of editable fields with its audit entry."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from ..errors import conflict, not_found
-from . import audit
+from ..errors import conflict, forbidden, not_found
+from . import audit, scope
 
 Record = TypeVar("Record")
 
@@ -24,12 +25,26 @@ def get_or_404(db: Session, model: type[Record], record_id: int, label: str | No
     return record
 
 
+def named(db: Session, model: type[Record], record_id: int, **get_options) -> Record | None:
+    """The record a write names by id (a body's `person_id`, `post_id`...), None when there is
+    none; 403 when there is one but outside the caller's unit (a list or a single record
+    outside reads as absent, a write naming one is refused as such)."""
+    record = db.get(model, record_id, **get_options)
+    if record is None and not scope.current(db).everything and db.scalar(
+            select(model.id).where(model.id == record_id),
+            execution_options={scope.UNSCOPED: True}) is not None:
+        raise forbidden(f"{model.__name__} {record_id} is outside your unit.")
+    return record
+
+
 def ensure_unique(db: Session, column: InstrumentedAttribute, value, message: str,
                   record_id: int | None = None) -> None:
     """409 when another record than `record_id` already holds `value` in `column`; `message` is
     formatted with `value` and `owner` (the other record's id)."""
     model = column.class_
-    owner = db.scalar(select(model.id).where(column == value))
+    # Across the whole organisation, not only what the caller sees: a phone is one person's.
+    owner = db.scalar(select(model.id).where(column == value),
+                      execution_options={scope.UNSCOPED: True})
     if owner is not None and owner != record_id:
         raise conflict(message.format(value=value, owner=owner))
 

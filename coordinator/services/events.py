@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import conflict, not_found, validation_error
 from ..models import Assignment, Event, EventSequence, Person, Post, Shift
-from . import audit, catalogue, live
+from . import audit, catalogue, live, organisation, scope
 from .paging import page
 
 
@@ -18,9 +18,12 @@ def get_event(db: Session, event_id: int) -> Event:
 
 
 def create_event(db: Session, actor: audit.Actor, at: datetime, fields: dict) -> Event:
-    """Open an emergency response."""
+    """Open an emergency response for a unit (the one named, else the caller's; none: the
+    whole organisation)."""
+    unit_id = organisation.unit_of_record(db, fields.get("unit_id"),
+                                          given=fields.get("unit_id") is not None)
     event = Event(name=fields["name"], kind=fields["kind"], level=fields["level"],
-                  starts_at=fields["starts_at"], created_at=at)
+                  starts_at=fields["starts_at"], unit_id=unit_id, created_at=at)
     db.add(event)
     audit.record(db, actor, "create", event, at=at)
     db.add(EventSequence(event_id=event.id, seq=0))
@@ -28,7 +31,9 @@ def create_event(db: Session, actor: audit.Actor, at: datetime, fields: dict) ->
 
 
 def close_event(db: Session, actor: audit.Actor, at: datetime, event: Event) -> Event:
-    """End a response; a closed event takes no new shifts or assignments."""
+    """End a response; a closed event takes no new shifts or assignments. Only the responding
+    unit (or one above it) closes it: a town cannot close the county's event."""
+    scope.require_own_event(db, event)
     if event.closed_at is not None:
         raise conflict(f"Event {event.id} is already closed.")
     audit.apply_changes(db, actor, at, event, {"closed_at": at}, action="close")
@@ -54,7 +59,7 @@ def create_shift(db: Session, actor: audit.Actor, at: datetime, event: Event, fi
     _ensure_open(event)
     if fields["ends_at"] <= fields["starts_at"]:
         raise validation_error({"ends_at": "must be after starts_at"})
-    post = db.get(Post, fields["post_id"])
+    post = catalogue.named(db, Post, fields["post_id"])
     if post is None or not post.active:
         raise validation_error({"post_id": "no active post has this id"})
     shift = Shift(event_id=event.id, post_id=post.id, starts_at=fields["starts_at"],
@@ -103,7 +108,8 @@ def overlapping_assignment(db: Session, person_id: int, shift: Shift) -> Assignm
             Shift.starts_at < shift.ends_at,
             Shift.ends_at > shift.starts_at,
         )
-        .limit(1)
+        .limit(1),
+        execution_options=scope.WHOLE_ORGANISATION,  # a booking elsewhere counts too
     )
 
 
@@ -114,8 +120,8 @@ def create_assignment(db: Session, actor: audit.Actor, at: datetime, shift_id: i
     # The shift's row, then the person's (the lock order of services/assignment/writing.py): an
     # automatic assignment counting the shift's open places waits for this one, and locking the
     # person keeps two concurrent requests from double-booking them (PostgreSQL).
-    shift = db.get(Shift, shift_id, with_for_update=True)
-    person = db.get(Person, person_id, with_for_update=True)
+    shift = catalogue.named(db, Shift, shift_id, with_for_update=True)
+    person = catalogue.named(db, Person, person_id, with_for_update=True)
     problems = {}
     if shift is None:
         problems["shift_id"] = "no shift has this id"
@@ -154,9 +160,10 @@ def create_assignments(db: Session, actor: audit.Actor, at: datetime,
         Person.id.in_({r[1] for r in rows})).order_by(Person.id).with_for_update())}
     for i, (shift_id, person_id, _, _) in enumerate(rows):
         problems = {}
-        if shift_id not in shifts:
+        if shift_id not in shifts and catalogue.named(db, Shift, shift_id) is None:
             problems[f"{i}.shift_id"] = "no shift has this id"
-        if person_id not in people or not people[person_id].active:
+        if person_id not in people and catalogue.named(db, Person, person_id) is None \
+                or person_id in people and not people[person_id].active:
             problems[f"{i}.person_id"] = "no active person has this id"
         if problems:
             raise validation_error(problems)
@@ -168,7 +175,8 @@ def create_assignments(db: Session, actor: audit.Actor, at: datetime,
         .join(Shift, Shift.id == Assignment.shift_id).join(Event, Event.id == Shift.event_id)
         .where(Assignment.person_id.in_(people), Assignment.removed_at.is_(None),
                Event.closed_at.is_(None), Shift.starts_at < max(e for _, e in windows),
-               Shift.ends_at > min(s for s, _ in windows))).all()
+               Shift.ends_at > min(s for s, _ in windows)),
+        execution_options=scope.WHOLE_ORGANISATION).all()  # bookings elsewhere count too
     booked: dict[int, list[tuple[int, datetime, datetime]]] = {}
     for person_id, shift_id, starts_at, ends_at in held:
         booked.setdefault(person_id, []).append((shift_id, starts_at, ends_at))

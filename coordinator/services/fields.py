@@ -94,6 +94,7 @@ class PersonBody(Body):
     skills: list[Skill] = Field(default_factory=list, max_length=30)
     home_lat: Latitude | None = None
     home_lon: Longitude | None = None
+    unit_id: Id | None = None
 
 
 class PostBody(Body):
@@ -104,3 +105,4 @@ class PostBody(Body):
     radius_m: float = Field(gt=0, le=10_000)
     village: ShortText | None = None
     risk: int | None = Field(None, ge=1, le=4)
+    unit_id: Id | None = None

@@ -1,4 +1,7 @@
-"""Spreadsheet imports of the roster and the post catalogue: good rows in, bad rows reported."""
+"""Spreadsheet imports of the units, the roster and the post catalogue: good rows in, bad rows
+reported. A person's or a post's unit is named by its path (`上级单位`: 临安区/太湖源镇/白沙村);
+a post's responsible persons and a unit's leaders by their phones, in a column per role
+(`行政责任人`, `带班领导`...)."""
 
 from __future__ import annotations
 
@@ -15,10 +18,31 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import validation_error
-from ..models import Person, Post
-from . import audit, people, posts
+from ..errors import ApiError, validation_error
+from ..models import LEADER_ROLES, RESPONSIBLE_ROLES, UNIT_KINDS, Person, Post, Unit
+from . import audit, organisation, people, posts, scope
 from .fields import PersonBody, PostBody, nul_field
+
+UNIT_PATH_HEADERS = {"unit_path": "unit_path", "上级单位": "unit_path", "所属单位": "unit_path",
+                     "单位路径": "unit_path"}
+RESPONSIBLE_HEADERS = {
+    "administrative": "administrative", "行政责任人": "administrative",
+    "technical": "technical", "技术责任人": "technical",
+    "patrol": "patrol", "巡查责任人": "patrol",
+    "contact": "contact", "包点联系人": "contact", "联系人": "contact",
+}
+LEADER_HEADERS = {
+    "chief": "chief", "指挥长": "chief",
+    "deputy": "deputy", "副指挥长": "deputy",
+    "duty": "duty", "带班领导": "duty",
+}
+UNIT_HEADERS = {
+    "name": "name", "名称": "name", "单位名称": "name",
+    "kind": "kind", "类型": "kind", "级别": "kind",
+    "parent": "parent", "上级": "parent", "上级单位": "parent",
+    **LEADER_HEADERS,
+}
+PHONE_IN_TEXT = re.compile(r"\+?\d[\d\- ]{4,30}\d")
 
 PERSON_HEADERS = {
     "name": "name", "姓名": "name",
@@ -28,6 +52,7 @@ PERSON_HEADERS = {
     "skills": "skills", "技能": "skills",
     "home_lat": "home_lat", "住址纬度": "home_lat",
     "home_lon": "home_lon", "住址经度": "home_lon",
+    **UNIT_PATH_HEADERS,
 }
 POST_HEADERS = {
     "name": "name", "名称": "name", "点位名称": "name",
@@ -37,6 +62,8 @@ POST_HEADERS = {
     "radius_m": "radius_m", "半径": "radius_m", "半径(米)": "radius_m", "半径（米）": "radius_m",
     "village": "village", "村": "village", "所在村": "village",
     "risk": "risk", "风险等级": "risk",
+    **UNIT_PATH_HEADERS,
+    **RESPONSIBLE_HEADERS,
 }
 PERSON_KIND_WORDS = {"机关干部": "cadre", "干部": "cadre", "村干部": "village_official",
                      "其他": "other"}
@@ -152,6 +179,45 @@ def _columns(fields: dict, given: set[str]) -> dict:
     return {key: value for key, value in fields.items() if key in given}
 
 
+def _refusal_of(error: ApiError) -> str:
+    if error.fields:
+        return "; ".join(f"{key}: {why}" for key, why in error.fields.items())
+    return error.message
+
+
+def _unit_of_row(db: Session, fields: dict, given: set[str], values: dict) -> None:
+    """Put the unit the row's `unit_path` names into `fields` (a row error when there is none,
+    or it lies outside the caller's unit)."""
+    path = values.get("unit_path")
+    if not path:
+        return
+    unit = db.scalar(select(Unit).where(Unit.path == organisation.normal_path(path)),
+                     execution_options=scope.WHOLE_ORGANISATION)
+    if unit is None:
+        raise _RowRefused(f"unit_path: no unit has the path {path}")
+    if not scope.current(db).covers(unit.id):
+        raise _RowRefused(f"unit_path: {path} is outside your unit")
+    fields["unit_id"] = unit.id
+    given.add("unit_id")
+
+
+def _phones(text: str | None) -> list[str]:
+    return [re.sub(r"[\s-]", "", match) for match in PHONE_IN_TEXT.findall(text or "")]
+
+
+def _people_by_phone(db: Session, values: dict, roles: tuple[str, ...]) -> list[tuple[str, Person]]:
+    """(role, person) for the phones in the row's role columns; a row error for an unknown one."""
+    named = []
+    for role in roles:
+        for phone in _phones(values.get(role)):
+            person = db.scalar(select(Person).where(Person.phone == phone))
+            if person is None:
+                raise _RowRefused(f"{role}: no person in your units has the phone {phone} "
+                                  "(import the people first)")
+            named.append((role, person))
+    return named
+
+
 def import_people(db: Session, actor: audit.Actor, at: datetime, name: str,
                   content: bytes) -> ImportResult:
     """Create or update people from a file, matched by phone; unchanged rows change nothing."""
@@ -166,6 +232,7 @@ def import_people(db: Session, actor: audit.Actor, at: datetime, name: str,
                             if s.strip()]
         try:
             fields = _validated(PersonBody, values)
+            _unit_of_row(db, fields, given, values)
         except _RowRefused as refusal:
             result.error(number, str(refusal))
             continue
@@ -174,12 +241,16 @@ def import_people(db: Session, actor: audit.Actor, at: datetime, name: str,
             continue
         seen[fields["phone"]] = number
         existing = db.scalar(select(Person).where(Person.phone == fields["phone"]))
-        if existing is None:
-            people.create_person(db, actor, at, fields)
-            result.created += 1
-        elif people.update_person(db, actor, at, existing,
-                                  {**_columns(fields, given), "active": True}, action="import"):
-            result.updated += 1
+        try:
+            if existing is None:
+                people.create_person(db, actor, at, fields)
+                result.created += 1
+            elif people.update_person(db, actor, at, existing,
+                                      {**_columns(fields, given), "active": True},
+                                      action="import"):
+                result.updated += 1
+        except ApiError as error:  # checked before anything is written: the row is skipped
+            result.error(number, _refusal_of(error))
     return result
 
 
@@ -222,6 +293,8 @@ def import_posts(db: Session, actor: audit.Actor, at: datetime, name: str,
         values["kind"] = POST_KIND_WORDS.get(values.get("kind") or "", values.get("kind"))
         try:
             fields = _validated(PostBody, values)
+            _unit_of_row(db, fields, given, values)
+            responsibles = _people_by_phone(db, values, RESPONSIBLE_ROLES)
         except _RowRefused as refusal:
             result.error(number, str(refusal))
             continue
@@ -230,10 +303,94 @@ def import_posts(db: Session, actor: audit.Actor, at: datetime, name: str,
             continue
         seen[fields["name"]] = number
         existing = db.scalar(select(Post).where(Post.name == fields["name"]))
-        if existing is None:
-            posts.create_post(db, actor, at, fields)
-            result.created += 1
-        elif posts.update_post(db, actor, at, existing,
-                               {**_columns(fields, given), "active": True}, action="import"):
-            result.updated += 1
+        try:
+            if existing is None:
+                post = posts.create_post(db, actor, at, fields)
+                result.created += 1
+            else:
+                post = existing
+                if posts.update_post(db, actor, at, existing,
+                                     {**_columns(fields, given), "active": True},
+                                     action="import"):
+                    result.updated += 1
+        except ApiError as error:  # checked before anything is written: the row is skipped
+            result.error(number, _refusal_of(error))
+            continue
+        if responsibles:
+            db.flush()
+        for role, person in responsibles:
+            organisation.add_responsible(db, actor, at, post, person, role)
+    return result
+
+
+def _parent_of_row(db: Session, text: str | None, kind: str) -> Unit | None:
+    """The parent a unit row names, by its path or, when that is unambiguous, by its name."""
+    if kind == "county":
+        if text:
+            raise _RowRefused("parent: a county has no parent unit")
+        return None
+    if not text:
+        raise _RowRefused(f"parent: a {kind} needs its parent unit")
+    path = organisation.normal_path(text)
+    found = db.scalars(select(Unit).where((Unit.path == path) | (Unit.name == path))).all()
+    exact = [unit for unit in found if unit.path == path]
+    if exact:
+        return exact[0]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise _RowRefused(f"parent: several units are named {text}; give its path")
+    raise _RowRefused(f"parent: no unit has the name or path {text}")
+
+
+def import_units(db: Session, actor: audit.Actor, at: datetime, name: str,
+                 content: bytes) -> ImportResult:
+    """Create units from a file (`name,kind,parent`; 名称,类型,上级 with 县/镇/村), counties
+    first, then towns, then villages, whatever the order of the rows; a unit that exists is
+    left as it is. Leader columns (指挥长, 副指挥长, 带班领导) name people by phone."""
+    result = ImportResult()
+    rows = []
+    for number, values in _records(read_rows(name, content), UNIT_HEADERS,
+                                   {"name", "kind"}):
+        kind = organisation.UNIT_KIND_WORDS.get(values.get("kind") or "", values.get("kind"))
+        if kind not in UNIT_KINDS:
+            result.error(number, f"kind: must be one of {', '.join(UNIT_KINDS)} (县/镇/村)")
+            continue
+        rows.append((UNIT_KINDS.index(kind), number, kind, values))
+    seen: dict[str, int] = {}
+    for _, number, kind, values in sorted(rows, key=lambda row: row[:2]):
+        try:
+            unit_name = values.get("name")
+            if not unit_name or "/" in unit_name or len(unit_name) > 80:
+                raise _RowRefused("name: must be a name of at most 80 characters without '/'")
+            parent = _parent_of_row(db, values.get("parent"), kind)
+            leaders = _people_by_phone(db, values, LEADER_ROLES)
+        except _RowRefused as refusal:
+            result.error(number, str(refusal))
+            continue
+        path = unit_name if parent is None else f"{parent.path}/{unit_name}"
+        if path in seen:
+            result.error(number, f"name: {path} repeats row {seen[path]}")
+            continue
+        seen[path] = number
+        unit = db.scalar(select(Unit).where(Unit.path == path),
+                         execution_options=scope.WHOLE_ORGANISATION)
+        try:
+            if unit is None:
+                unit = organisation.create_unit(db, actor, at, unit_name, kind,
+                                                None if parent is None else parent.id)
+                db.flush()
+                result.created += 1
+            elif unit.kind != kind:
+                raise _RowRefused(f"kind: {path} exists already as a {unit.kind}")
+            elif not scope.current(db).covers(unit.id):
+                raise _RowRefused(f"name: {path} is outside your unit")
+        except _RowRefused as refusal:
+            result.error(number, str(refusal))
+            continue
+        except ApiError as error:
+            result.error(number, _refusal_of(error))
+            continue
+        for role, person in leaders:
+            organisation.add_leader(db, actor, at, unit, person, role)
     return result

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import not_found, validation_error
+from ..errors import forbidden, not_found, validation_error
 from ..models import (
     PARENT_KIND,
     UNIT_KINDS,
@@ -18,7 +18,7 @@ from ..models import (
     Unit,
     UnitLeader,
 )
-from . import audit, catalogue
+from . import audit, catalogue, scope
 
 PATH_SEPARATOR = "/"
 UNIT_KIND_WORDS = {"县": "county", "区": "county", "县区": "county", "镇": "town", "乡": "town",
@@ -29,10 +29,36 @@ def get_unit(db: Session, unit_id: int) -> Unit:
     return catalogue.get_or_404(db, Unit, unit_id)
 
 
+def path_names(unit: Unit) -> list[str]:
+    """The names of the unit and those above it, top first."""
+    return unit.path.split(PATH_SEPARATOR)
+
+
+def normal_path(path: str) -> str:
+    """A path as stored: `临安区 / 太湖源镇／白沙村` → `临安区/太湖源镇/白沙村`."""
+    parts = [part.strip() for part in path.replace("／", PATH_SEPARATOR).split(PATH_SEPARATOR)]
+    return PATH_SEPARATOR.join(p for p in parts if p)
+
+
 def unit_by_path(db: Session, path: str) -> Unit | None:
     """The unit a path such as `临安区/太湖源镇/白沙村` names (spaces around parts ignored)."""
-    parts = [part.strip() for part in path.replace("／", PATH_SEPARATOR).split(PATH_SEPARATOR)]
-    return db.scalar(select(Unit).where(Unit.path == PATH_SEPARATOR.join(p for p in parts if p)))
+    return db.scalar(select(Unit).where(Unit.path == normal_path(path)))
+
+
+def unit_of_record(db: Session, unit_id: int | None, *, given: bool = True) -> int | None:
+    """The unit a new or edited person, post or event belongs to: the one named (422 when there
+    is none, 403 outside the caller's unit); when none is `given`, the caller's own unit. An
+    account with a unit cannot put a record outside it, not even into no unit."""
+    caller = scope.current(db)
+    if not given:
+        return caller.unit_id
+    if unit_id is None:
+        if not caller.everything:
+            raise forbidden("A record of yours must stay inside your unit.")
+        return None
+    if catalogue.named(db, Unit, unit_id) is None:
+        raise validation_error({"unit_id": f"unit {unit_id} does not exist"})
+    return unit_id
 
 
 def ancestors(db: Session, unit: Unit) -> list[Unit]:
@@ -70,9 +96,11 @@ def create_unit(db: Session, actor: audit.Actor, at: datetime, name: str, kind: 
         raise validation_error({"name": "must be a name without '/'"})
     parent = None
     if parent_id is not None:
-        parent = db.get(Unit, parent_id)
+        parent = catalogue.named(db, Unit, parent_id)
         if parent is None:
             raise validation_error({"parent_id": f"unit {parent_id} does not exist"})
+    elif not scope.current(db).everything:
+        raise forbidden("A new unit of yours must lie inside your unit.")
     check_kind(kind, parent)
     path = name if parent is None else parent.path + PATH_SEPARATOR + name
     catalogue.ensure_unique(db, Unit.path, path, "The unit {value} exists already.")
@@ -103,6 +131,19 @@ def add_leader(db: Session, actor: audit.Actor, at: datetime, unit: Unit, person
     return leader
 
 
+def remove_leader(db: Session, actor: audit.Actor, at: datetime,
+                  leader_id: int) -> tuple[UnitLeader, Person]:
+    leader = db.get(UnitLeader, leader_id)
+    if leader is None:
+        raise not_found(f"Leader {leader_id}")
+    person = db.get(Person, leader.person_id, execution_options=scope.WHOLE_ORGANISATION)
+    before = audit.snapshot(leader)
+    db.delete(leader)
+    audit.record(db, actor, "delete", None, at=at, entity_type="unit_leaders",
+                 entity_id=leader_id, before=before)
+    return leader, person
+
+
 def leaders_of(db: Session, unit_ids: list[int]) -> list[tuple[UnitLeader, Person]]:
     return db.execute(select(UnitLeader, Person).join(Person, Person.id == UnitLeader.person_id)
                       .where(UnitLeader.unit_id.in_(unit_ids))
@@ -131,12 +172,13 @@ def responsibles_of(db: Session, post_ids: list[int]) -> list[tuple[PostResponsi
 
 
 def remove_responsible(db: Session, actor: audit.Actor, at: datetime,
-                       responsible_id: int) -> PostResponsible:
+                       responsible_id: int) -> tuple[PostResponsible, Person]:
     responsible = db.get(PostResponsible, responsible_id)
     if responsible is None:
         raise not_found(f"Responsible {responsible_id}")
+    person = db.get(Person, responsible.person_id, execution_options=scope.WHOLE_ORGANISATION)
     before = audit.snapshot(responsible)
     db.delete(responsible)
     audit.record(db, actor, "delete", None, at=at, entity_type="post_responsibles",
                  entity_id=responsible_id, before=before)
-    return responsible
+    return responsible, person

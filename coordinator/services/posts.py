@@ -8,10 +8,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Post
-from . import audit, catalogue, duty_state
+from . import audit, catalogue, duty_state, organisation
 from .paging import page
 
-EDITABLE = ("name", "kind", "lat", "lon", "radius_m", "village", "risk", "active")
+EDITABLE = ("name", "kind", "lat", "lon", "radius_m", "village", "risk", "unit_id", "active")
 
 
 def get_post(db: Session, post_id: int) -> Post:
@@ -24,10 +24,13 @@ def _ensure_name_free(db: Session, name: str, post_id: int | None = None) -> Non
 
 
 def create_post(db: Session, actor: audit.Actor, at: datetime, fields: dict) -> Post:
-    """Add a post to the catalogue; post names are unique."""
+    """Add a post to the catalogue (in the unit named, else the caller's); post names are
+    unique."""
     _ensure_name_free(db, fields["name"])
-    post = Post(**{k: fields.get(k) for k in EDITABLE if k != "active"}, active=True,
-                created_at=at, updated_at=at)
+    unit_id = organisation.unit_of_record(db, fields.get("unit_id"),
+                                          given=fields.get("unit_id") is not None)
+    post = Post(**{k: fields.get(k) for k in EDITABLE if k not in ("active", "unit_id")},
+                unit_id=unit_id, active=True, created_at=at, updated_at=at)
     db.add(post)
     audit.record(db, actor, "create", post, at=at)
     return post
@@ -39,6 +42,8 @@ def update_post(db: Session, actor: audit.Actor, at: datetime, post: Post, chang
     fence radius changes how the post's fixes read, so their duty states are folded again."""
     if "name" in changes:
         _ensure_name_free(db, changes["name"], post.id)
+    if "unit_id" in changes:
+        organisation.unit_of_record(db, changes["unit_id"])
     radius_m = post.radius_m
     changed = catalogue.update_fields(db, actor, at, post, changes, EDITABLE, action)
     if post.radius_m != radius_m:

@@ -34,6 +34,9 @@ from ..models import (
 
 SCOPE = "scope"
 UNSCOPED = "unscoped"
+# Execution options of a query that must see the whole organisation whoever asks: the rules
+# that keep a person from being booked twice, a phone or a name that must be unique.
+WHOLE_ORGANISATION = {UNSCOPED: True}
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,14 @@ def require(db: Session, *, unit_id: int | None = None, person: Person | None = 
                or (event is not None and not scope.covers_event(event.unit_id)))
     if outside:
         raise forbidden("This is outside your unit.")
+
+
+def require_own_event(db: Session, event: Event) -> None:
+    """403 unless the event is the caller's unit's or below it (a county event covers a town,
+    which takes part in it, but only the county may change or close it)."""
+    scope = current(db)
+    if not scope.everything and event.unit_id not in scope.units:
+        raise forbidden("This event belongs to a unit above yours.")
 
 
 def _criteria(scope: Scope) -> list:

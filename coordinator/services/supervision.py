@@ -30,8 +30,8 @@ def on_shift_at(db: Session, event_id: int, post_id: int, at: datetime) -> list[
 
 def _check_references(db: Session, fields: dict, at: datetime) -> tuple[Event, Post]:
     problems = {}
-    event = db.get(Event, fields["event_id"])
-    post = db.get(Post, fields["post_id"])
+    event = catalogue.named(db, Event, fields["event_id"])
+    post = catalogue.named(db, Post, fields["post_id"])
     if event is None:
         problems["event_id"] = "no event has this id"
     if post is None:
@@ -43,7 +43,7 @@ def _check_references(db: Session, fields: dict, at: datetime) -> tuple[Event, P
         problems["visited_at"] = "more than 5 minutes in the future"
     wanted = fields["present_person_ids"]
     if wanted:
-        known = set(db.scalars(select(Person.id).where(Person.id.in_(set(wanted)))))
+        known = {pid for pid in set(wanted) if catalogue.named(db, Person, pid) is not None}
         unknown = sorted(set(wanted) - known)
         if unknown:
             problems["present_person_ids"] = "no person has the id " + ", ".join(map(str, unknown))
@@ -89,9 +89,9 @@ def record_commendation(db: Session, actor: audit.Actor, user_id: int, at: datet
                         fields: dict) -> Commendation:
     """A commander's recorded praise (表扬) or criticism (通报批评) of a person in an event."""
     problems = {}
-    if db.get(Person, fields["person_id"]) is None:
+    if catalogue.named(db, Person, fields["person_id"]) is None:
         problems["person_id"] = "no person has this id"
-    if db.get(Event, fields["event_id"]) is None:
+    if catalogue.named(db, Event, fields["event_id"]) is None:
         problems["event_id"] = "no event has this id"
     if problems:
         raise validation_error(problems)

@@ -17,6 +17,7 @@ class EventBody(Body):
     kind: EventKind
     level: int = Field(ge=1, le=4)
     starts_at: Moment
+    unit_id: Id | None = Field(None, description="the responding unit; default the caller's")
 
 
 class EventAnswer(Answer):
@@ -25,6 +26,7 @@ class EventAnswer(Answer):
     kind: EventKind
     level: int
     starts_at: AwareDatetime
+    unit_id: int | None
     closed_at: AwareDatetime | None
     status: Literal["active", "closed"]
     created_at: AwareDatetime

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, ConfigDict, Field, field_validator
 
-from ...services.fields import Body, Latitude, Longitude, PersonKind, Phone, ShortText, Skill, Text
+from ...services.fields import (
+    Body,
+    Id,
+    Latitude,
+    Longitude,
+    PersonKind,
+    Phone,
+    ShortText,
+    Skill,
+    Text,
+)
 from .common import Answer, Page, documented_not_null, refuse_null
 
 PERSON_NOT_NULL = ("name", "phone", "unit", "kind", "skills", "active")
@@ -20,6 +30,7 @@ class PersonPatch(Body):
     skills: list[Skill] | None = Field(None, max_length=30)
     home_lat: Latitude | None = None
     home_lon: Longitude | None = None
+    unit_id: Id | None = None
     active: bool | None = None
 
     _not_null = field_validator(*PERSON_NOT_NULL, mode="before")(refuse_null)
@@ -34,6 +45,7 @@ class PersonAnswer(Answer):
     skills: list[str]
     home_lat: float | None
     home_lon: float | None
+    unit_id: int | None
     active: bool
     created_at: AwareDatetime
     updated_at: AwareDatetime

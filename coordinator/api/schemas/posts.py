@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, ConfigDict, Field, field_validator
 
-from ...services.fields import Body, Latitude, Longitude, PostKind, ShortText, Text
+from ...services.fields import Body, Id, Latitude, Longitude, PostKind, ShortText, Text
 from .common import Answer, Page, documented_not_null, refuse_null
 
 POST_NOT_NULL = ("name", "kind", "lat", "lon", "radius_m", "active")
@@ -20,6 +20,7 @@ class PostPatch(Body):
     radius_m: float | None = Field(None, gt=0, le=10_000)
     village: ShortText | None = None
     risk: int | None = Field(None, ge=1, le=4)
+    unit_id: Id | None = None
     active: bool | None = None
 
     _not_null = field_validator(*POST_NOT_NULL, mode="before")(refuse_null)
@@ -34,6 +35,7 @@ class PostAnswer(Answer):
     radius_m: float
     village: str | None
     risk: int | None
+    unit_id: int | None
     active: bool
     created_at: AwareDatetime
     updated_at: AwareDatetime

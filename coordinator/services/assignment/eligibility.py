@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...models import Assignment, CheckIn, Event, Person, Shift
+from .. import scope
 from .rules import Interval, Rules, breaks_rule
 
 
@@ -29,7 +30,9 @@ def schedules(db: Session, start: datetime, end: datetime,
     if person_ids is not None:
         query = query.where(Assignment.person_id.in_(person_ids))
     found: dict[int, list[Interval]] = defaultdict(list)
-    for person_id, s, e, closed_at in db.execute(query):
+    # Every booking counts, also those in units the caller does not see.
+    for person_id, s, e, closed_at in db.execute(query,
+                                                 execution_options=scope.WHOLE_ORGANISATION):
         if closed_at is not None:
             e = min(e, closed_at)
         if e > s:
@@ -41,7 +44,8 @@ def hours_in_event(db: Session, event_id: int) -> dict[int, float]:
     """Hours each person is assigned in this event (the burden that spreading weighs)."""
     rows = db.execute(select(Assignment.person_id, Shift.starts_at, Shift.ends_at)
                       .join(Shift, Shift.id == Assignment.shift_id)
-                      .where(Shift.event_id == event_id, Assignment.removed_at.is_(None)))
+                      .where(Shift.event_id == event_id, Assignment.removed_at.is_(None)),
+                      execution_options=scope.WHOLE_ORGANISATION)
     hours: dict[int, float] = defaultdict(float)
     for person_id, s, e in rows:
         hours[person_id] += (e - s).total_seconds() / 3600
