@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from . import db as database
 from .errors import ApiError
-from .services import audit, effects
+from .services import audit, effects, scope
 
 T = TypeVar("T")
 
@@ -93,8 +93,9 @@ def job() -> Iterator[Session]:
 @contextmanager
 def separate() -> Iterator[Session]:
     """A short unit of work of its own beside the request's: an export (a reading request that
-    holds no write lock while it reads) writes its audit entry here."""
+    holds no write lock while it reads) writes its audit entry here, in the caller's scope."""
     db = current_app.extensions["db"]["writer"]()
+    scope.install(db, scope.current(database.session()))
     try:
         yield db
         commit(db)

@@ -45,11 +45,13 @@ def staff_api(client, commander: Api, person_id: int) -> Api:
 def make_duty(client, admin: Api, commander: Api, *, phone: str = "13800000001",
               post_name: str = "石门水库", radius_m: float = 100.0,
               starts_at: str = "2026-07-21T08:00:00+08:00",
-              ends_at: str = "2026-07-21T20:00:00+08:00", event_id: int | None = None) -> Duty:
+              ends_at: str = "2026-07-21T20:00:00+08:00", event_id: int | None = None,
+              post_fields: dict | None = None) -> Duty:
     person = admin.post("/api/v1/people", json=person_body(phone=phone, name=f"人员{phone[-4:]}"))
     assert person.status_code == 201, person.get_json()
     person_id = person.get_json()["id"]
-    post = commander.post("/api/v1/posts", json=post_body(name=post_name, radius_m=radius_m))
+    post = commander.post("/api/v1/posts", json=post_body(name=post_name, radius_m=radius_m,
+                                                          **(post_fields or {})))
     assert post.status_code == 201, post.get_json()
     if event_id is None:
         event_id = commander.post("/api/v1/events", json=event_body()).get_json()["id"]

@@ -264,3 +264,34 @@ def test_people_and_posts_imports_name_units_by_path_and_responsibles_by_phone(c
     roles = {(r["name"], r["role"]) for r in
              town_a.get(f"/api/v1/posts/{pond['id']}/responsibles").get_json()["items"]}
     assert roles == {("王建国", "administrative"), ("赵敏", "patrol")}
+
+
+def test_the_county_overview_counts_each_town_and_village_in_scope(county, client, admin):
+    from field_support import staff_api
+
+    event = open_event(county.accounts["county"])
+    for key, required in (("A", 2), ("B", 1)):
+        shift = created(admin.post(f"/api/v1/events/{event['id']}/shifts", json={
+            "post_id": county.posts[key]["id"], "required": required, **MORNING}))
+        created(admin.post("/api/v1/assignments", json={
+            "shift_id": shift["id"], "person_id": county.people[key]["id"]}))
+    phone = staff_api(client, admin, county.people["B"]["id"])
+    assert phone.post("/api/v1/checkins", json={
+        "client_id": "5b1f0c9e-0000-4000-8000-000000000001", "kind": "check_in",
+        "lat": county.posts["B"]["lat"], "lon": county.posts["B"]["lon"], "accuracy_m": 8.0,
+        "taken_at": "2026-07-21T08:00:00+08:00"}).status_code == 201
+
+    towns = county.accounts["county"].get(f"/api/v1/events/{event['id']}/summary",
+                                          query_string={"by": "town"}).get_json()["items"]
+    assert [(t["name"], t["posts"], t["required"], t["present"]) for t in towns] == [
+        ("天目山镇", 1, 1, 1), ("太湖源镇", 1, 2, 0)]
+    assert set(towns[0]) == {"unit_id", "name", "posts", "required", "present", "open_alerts",
+                             "calls_unanswered", "households_planned", "households_moved"}
+    villages = county.accounts["A"].get(f"/api/v1/events/{event['id']}/summary",
+                                        query_string={"by": "village"}).get_json()["items"]
+    assert [(v["name"], v["required"], v["present"]) for v in villages] == [("白沙村", 2, 0)]
+    only_a = county.accounts["A"].get(f"/api/v1/events/{event['id']}/summary").get_json()
+    assert [t["name"] for t in only_a["items"]] == ["太湖源镇"]
+    wrong = county.accounts["A"].get(f"/api/v1/events/{event['id']}/summary",
+                                     query_string={"by": "province"})
+    assert wrong.status_code == 422

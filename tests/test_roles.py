@@ -341,6 +341,8 @@ EXPECTED = {
         "/api/v1/exports/season.xlsx", {"query_string": {"event_ids": str(w.event_id)}})),
     # The command chain: the administrator draws it and makes accounts; the command center names
     # who leads and who is responsible; all three offices read it.
+    ("GET", "/api/v1/events/<int:event_id>/summary"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/summary", {"query_string": {"by": "village"}})),
     ("POST", "/api/v1/units"): (ADMIN, lambda w: (
         "/api/v1/units", {"json": {"name": "於潜镇", "kind": "town", "parent_id": w.unit_id}})),
     ("GET", "/api/v1/units"): (READERS, lambda w: ("/api/v1/units", {})),

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from .. import clock, db
 from ..models import COMMANDING_ROLES, WATCHING_ROLES, Post
 from ..presenters import event_json, shift_json
-from ..services import events
+from ..services import events, overview
 from .endpoint import endpoint
 from .schemas.events import (
     EventAnswer,
@@ -19,6 +19,8 @@ from .schemas.events import (
     ShiftBody,
     ShiftsList,
     ShiftsQuery,
+    SummaryAnswer,
+    SummaryQuery,
 )
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1/events")
@@ -54,6 +56,16 @@ def close_event(principal, event_id: int):
     event = events.close_event(session, principal.actor, clock.now(),
                                events.get_event(session, event_id))
     return jsonify(event_json(event))
+
+
+@endpoint(bp, "/<int:event_id>/summary", "GET",
+          summary="The county's overview: per town or village in scope, posts, headcount "
+                  "required and present now, open alerts", roles=READERS, query=SummaryQuery,
+          response=SummaryAnswer)
+def event_summary(principal, event_id: int, query: SummaryQuery):
+    session = db.session()
+    event = events.get_event(session, event_id)
+    return jsonify({"items": overview.summary(session, event, query.by)})
 
 
 def shifts_json(session, shifts) -> list[dict]:

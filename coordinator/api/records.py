@@ -15,7 +15,7 @@ from .. import clock, db, unit_of_work
 from ..errors import not_found, validation_error
 from ..models import MAX_ID, WATCHING_ROLES, Commendation, Event, Person, Post, Shift, SpotCheck, User
 from ..presenters import DISPLAY_ZONE, checkin_json, event_json, iso
-from ..services import audit, events, exports, geo, live, people, performance, supervision
+from ..services import audit, events, exports, geo, live, people, performance, scope, supervision
 from .endpoint import endpoint
 from .schemas.exports import CsvExportQuery, ExportQuery, SeasonExportQuery
 from .schemas.performance import (
@@ -389,10 +389,13 @@ def export_csv(principal, event_id: int, query: CsvExportQuery):
     audit_export(principal, at, event.id, {"event_id": event.id, "tables": [table],
                                            "format": "csv", "lang": lang})
     reader = current_app.extensions["db"]["reader"]
+    caller_scope = scope.current(db.session())
 
     def chunks():
-        # Streamed after the request's own session is gone: the rows come from a session of its own.
+        # Streamed after the request's own session is gone: the rows come from a session of its
+        # own, which sees what the caller sees.
         with reader() as session:
+            scope.install(session, caller_scope)
             streamed = session.get(Event, event_id)
             found = exports.event_table(
                 session, streamed, table,

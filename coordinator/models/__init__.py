@@ -6,7 +6,14 @@ from .audit import AuditEntry, AuditHead
 from .base import MAX_ID, Base
 from .checkins import CHECKIN_FLAGS, CHECKIN_KINDS, REVIEW_VERDICTS, CheckIn
 from .events import ASSIGNMENT_SOURCES, EVENT_KINDS, Assignment, Event, Shift
-from .live import POST_STATUSES, EventSequence, LiveMessageRow, PostStatus, StoredDutyState
+from .live import (
+    POST_STATUSES,
+    EventSequence,
+    EventUnitSequence,
+    LiveMessageRow,
+    PostStatus,
+    StoredDutyState,
+)
 from .organisation import (
     LEADER_ROLES,
     PARENT_KIND,
@@ -49,6 +56,7 @@ __all__ = [
     "Commendation",
     "Event",
     "EventSequence",
+    "EventUnitSequence",
     "FieldReport",
     "LinkRefusal",
     "LiveMessageRow",

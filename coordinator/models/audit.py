@@ -20,6 +20,9 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(60))
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str | None] = mapped_column(String(40))
+    # The unit the change belongs to (its record's, else the acting account's), so that an
+    # account with a unit reads its own subtree's entries; None: the whole organisation's.
+    unit_id: Mapped[int | None] = mapped_column(index=True)
     before: Mapped[dict | None]
     after: Mapped[dict | None]
     prev_hash: Mapped[str] = mapped_column(String(64))

@@ -22,6 +22,17 @@ class EventSequence(Base):
     seq: Mapped[int] = mapped_column(default=0)
 
 
+class EventUnitSequence(Base):
+    """The last `seq` given to a live message of an event about a unit's subtree: what an
+    account of that unit receives, numbered without gaps for it."""
+
+    __tablename__ = "event_unit_sequences"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+
+
 class LiveMessageRow(Base):
     """A committed live message not yet published (PostgreSQL, where several processes publish)."""
 
@@ -32,6 +43,8 @@ class LiveMessageRow(Base):
     name: Mapped[str] = mapped_column(String(40))
     body: Mapped[dict]
     person_ids: Mapped[list]
+    # {unit id: seq} for the units whose accounts receive it too, each with its own seq.
+    unit_seqs: Mapped[dict | None]
 
 
 class PostStatus(Base):

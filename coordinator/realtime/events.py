@@ -6,10 +6,10 @@ from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from .. import clock, db
-from ..errors import error_body
+from ..errors import ApiError, error_body
 from ..models import MAX_ID, WATCHING_ROLES, Event
-from ..security import DEVICE_COOKIE
-from ..services import accounts, effects
+from ..security import DEVICE_COOKIE, install_scope
+from ..services import accounts, catalogue, effects
 from . import publisher
 
 CLIENTS = "live_clients"
@@ -52,7 +52,15 @@ class LiveNamespace(Namespace):
             return {"ok": False, **error_body("validation_error", "Send {\"event_id\": <int>}.",
                                               {"event_id": "must be a positive integer id"})}
         session_db = db.session()
-        if session_db.get(Event, event_id) is None:
+        install_scope(principal)
+        try:
+            event = catalogue.named(session_db, Event, event_id)
+        except ApiError as refusal:
+            return {"ok": False, **error_body(refusal.code, "This event is outside your unit.")}
+        if event is None:
             return {"ok": False, **error_body("not_found", f"Event {event_id} was not found.")}
-        join_room(publisher.event_room(event_id))
-        return {"ok": True, "seq": effects.current_seq(session_db, event_id)}
+        if principal.unit_id is None:
+            join_room(publisher.event_room(event_id))
+        else:  # only the messages about the account's own subtree, numbered for it
+            join_room(publisher.event_unit_room(event_id, principal.unit_id))
+        return {"ok": True, "seq": effects.current_seq(session_db, event_id, principal.unit_id)}

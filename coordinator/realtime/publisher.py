@@ -30,6 +30,11 @@ def event_room(event_id: int) -> str:
     return f"event:{event_id}"
 
 
+def event_unit_room(event_id: int, unit_id: int) -> str:
+    """Where the accounts of a unit watch an event: only their subtree's messages."""
+    return f"event:{event_id}:unit:{unit_id}"
+
+
 def person_room(person_id: int) -> str:
     return f"person:{person_id}"
 
@@ -75,19 +80,28 @@ class Publisher:
                 for message in messages:
                     self.emit(message.name, message.body,
                               rooms_of(message.event_id, message.person_ids))
+                    self.emit_to_units(message.name, message.body, message.unit_seqs)
         except Exception:
             self.logger.exception("publishing live messages failed")
 
     def _publish_stored(self, event_id: int) -> None:
         with self.session_factory() as db, db.begin():
             db.execute(select(func.pg_advisory_xact_lock(LOCK_CLASS, event_id)))
-            rows = db.execute(select(ROWS.c.seq, ROWS.c.name, ROWS.c.body, ROWS.c.person_ids)
+            rows = db.execute(select(ROWS.c.seq, ROWS.c.name, ROWS.c.body, ROWS.c.person_ids,
+                                     ROWS.c.unit_seqs)
                               .where(ROWS.c.event_id == event_id).order_by(ROWS.c.seq)).all()
             for row in rows:
                 self.emit(row.name, row.body, rooms_of(event_id, row.person_ids))
+                self.emit_to_units(row.name, row.body,
+                                   {int(k): v for k, v in (row.unit_seqs or {}).items()})
             if rows:
                 db.execute(delete(ROWS).where(ROWS.c.event_id == event_id,
                                               ROWS.c.seq <= rows[-1].seq))
+
+    def emit_to_units(self, name: str, body: dict, unit_seqs: dict[int, int]) -> None:
+        """The same message to each unit's room, numbered in that unit's own sequence."""
+        for unit_id, seq in unit_seqs.items():
+            self.emit(name, {**body, "seq": seq}, [event_unit_room(body["event_id"], unit_id)])
 
     def emit(self, name: str, body: dict, rooms: list[str]) -> None:
         for room in rooms:

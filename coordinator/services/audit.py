@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import AuditEntry, AuditHead
+from . import scope
 
 GENESIS_HASH = "0" * 64
 PENDING = "pending_audit_entries"
@@ -63,6 +64,8 @@ def entry_hash(entry: AuditEntry) -> str:
         "after": entry.after,
         "prev_hash": entry.prev_hash,
     }
+    if entry.unit_id is not None:  # entries from before units existed hash as they did
+        content["unit_id"] = entry.unit_id
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -89,6 +92,7 @@ def record(
         if after is None and action != "delete":
             after = snapshot(entity)
     entry = AuditEntry(
+        unit_id=_unit_of(db, entity, entity_type),
         at=at,
         actor=actor.label,
         role=actor.role,
@@ -100,6 +104,16 @@ def record(
     )
     db.info.setdefault(PENDING, []).append(entry)
     return entry
+
+
+def _unit_of(db: Session, entity, entity_type: str | None) -> int | None:
+    """The unit an entry belongs to: its record's (a unit is its own), else the acting
+    account's (scope.py), so that an account with a unit reads its subtree's entries."""
+    if entity is not None:
+        unit_id = entity.id if entity_type == "units" else getattr(entity, "unit_id", None)
+        if unit_id is not None:
+            return unit_id
+    return scope.current(db).unit_id
 
 
 def has_pending(db: Session) -> bool:
@@ -154,13 +168,14 @@ class ChainReport:
 
 def verify_chain(db: Session, batch: int = 5000) -> ChainReport:
     """Walk the chain in order; name the first entry whose hash or link does not hold."""
-    total = db.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    whole = scope.WHOLE_ORGANISATION  # the chain is one, whoever checks it
+    total = db.scalar(select(func.count()).select_from(AuditEntry), execution_options=whole) or 0
     expected_prev = GENESIS_HASH
     last_id = 0
     while True:
         rows = db.scalars(
-            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
-        ).all()
+            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch),
+            execution_options=whole).all()
         if not rows:
             return ChainReport(ok=True, entries=total)
         for entry in rows:

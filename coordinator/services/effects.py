@@ -2,22 +2,33 @@
 
 Services add effects to the session's unit of work (`live`); they never send anything. The
 boundary (`coordinator/unit_of_work.py`) seals them just before its one commit, giving each
-event's messages their `seq`, and publishes them after it; a rolled-back change tells nothing."""
+event's messages their `seq`, and publishes them after it; a rolled-back change tells nothing.
+
+A message about a post or a person in a unit is also numbered for that unit and each unit above
+it (`unit_seqs`): an account of a town receives only its subtree's messages, and its numbers
+still grow by one, so a gap still means a missed message."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, literal_column, select, union_all, update
 from sqlalchemy.orm import Session
 
-from ..models import EventSequence, LiveMessageRow
+from ..models import EventSequence, EventUnitSequence, LiveMessageRow, Person, Post, Unit
 
 PENDING_LIVE = "pending_live_messages"
 SEQUENCES = EventSequence.__table__
 TAKE_SEQS = (update(SEQUENCES).where(SEQUENCES.c.event_id == bindparam("event"))
              .values(seq=SEQUENCES.c.seq + bindparam("count")).returning(SEQUENCES.c.seq))
+UNIT_SEQUENCES = EventUnitSequence.__table__
+TAKE_UNIT_SEQS = (update(UNIT_SEQUENCES)
+                  .where(UNIT_SEQUENCES.c.event_id == bindparam("event"),
+                         UNIT_SEQUENCES.c.unit_id == bindparam("unit"))
+                  .values(seq=UNIT_SEQUENCES.c.seq + bindparam("count"))
+                  .returning(UNIT_SEQUENCES.c.seq))
+UNITS = Unit.__table__
 
 
 @dataclass
@@ -28,14 +39,20 @@ class LiveMessage:
     name: str
     payload: dict
     person_ids: tuple[int, ...] = ()
+    post_id: int | None = None  # what it is about, for the units that receive it
+    person_id: int | None = None
     seq: int = 0
     body: dict = field(default_factory=dict)  # the payload with event_id and seq, once sealed
+    unit_seqs: dict[int, int] = field(default_factory=dict)  # unit id → its seq, once sealed
 
 
 def live(db: Session, event_id: int, name: str, payload: dict,
-         person_ids: tuple[int, ...] = ()) -> None:
-    """Tell the event's subscribers (and these people) `name` once this change has committed."""
-    db.info.setdefault(PENDING_LIVE, []).append(LiveMessage(event_id, name, payload, person_ids))
+         person_ids: tuple[int, ...] = (), *, post_id: int | None = None,
+         person_id: int | None = None) -> None:
+    """Tell the event's subscribers (and these people) `name` once this change has committed;
+    it is about a post (else a person), whose unit's accounts receive it too."""
+    db.info.setdefault(PENDING_LIVE, []).append(
+        LiveMessage(event_id, name, payload, person_ids, post_id, person_id))
 
 
 def pending_events(db: Session) -> list[int]:
@@ -51,9 +68,65 @@ def discard(db: Session) -> None:
     db.info.pop(PENDING_LIVE, None)
 
 
-def current_seq(db: Session, event_id: int) -> int:
-    """The event's latest `seq`: the next message a subscriber receives carries this plus one."""
+def current_seq(db: Session, event_id: int, unit_id: int | None = None) -> int:
+    """The event's latest `seq` (for an account of `unit_id`: its unit's): the next message a
+    subscriber receives carries this plus one."""
+    if unit_id is not None:
+        return db.scalar(select(UNIT_SEQUENCES.c.seq).where(
+            UNIT_SEQUENCES.c.event_id == event_id, UNIT_SEQUENCES.c.unit_id == unit_id)) or 0
     return db.scalar(select(SEQUENCES.c.seq).where(SEQUENCES.c.event_id == event_id)) or 0
+
+
+def _receiving_units(db: Session, messages: list[LiveMessage]) -> dict[int, tuple[int, ...]]:
+    """For each message (by index), the units whose accounts receive it: the unit of its post
+    (else its person) and every unit above. Nothing is read when no message names either."""
+    connection = db.connection()
+    posts = {m.post_id for m in messages if m.post_id is not None}
+    people = {m.person_id for m in messages if m.post_id is None and m.person_id is not None}
+    parts = []
+    if posts:
+        parts.append(select(literal_column("'post'").label("kind"), Post.id, Post.unit_id)
+                     .where(Post.id.in_(posts), Post.unit_id.is_not(None)))
+    if people:
+        parts.append(select(literal_column("'person'").label("kind"), Person.id, Person.unit_id)
+                     .where(Person.id.in_(people), Person.unit_id.is_not(None)))
+    if not parts:
+        return {}
+    unit_of = {(kind, record_id): unit_id for kind, record_id, unit_id in
+               connection.execute(union_all(*parts) if len(parts) > 1 else parts[0])}
+    if not unit_of:
+        return {}
+    # Each unit with those above it, by a recursive query up the tree.
+    chain = (select(UNITS.c.id.label("origin"), UNITS.c.id, UNITS.c.parent_id)
+             .where(UNITS.c.id.in_(set(unit_of.values()))).cte("chain", recursive=True))
+    chain = chain.union_all(select(chain.c.origin, UNITS.c.id, UNITS.c.parent_id)
+                            .join(chain, UNITS.c.id == chain.c.parent_id))
+    above: dict[int, list[int]] = defaultdict(list)
+    for origin, unit_id in connection.execute(select(chain.c.origin, chain.c.id)):
+        above[origin].append(unit_id)
+    receiving = {}
+    for index, message in enumerate(messages):
+        key = ("post", message.post_id) if message.post_id is not None \
+            else ("person", message.person_id)
+        if key in unit_of:
+            receiving[index] = tuple(sorted(above[unit_of[key]]))
+    return receiving
+
+
+def _take(connection, taken: Counter, event_id: int) -> dict[int, int]:
+    """Reserve `taken[unit]` numbers of each unit's counter in this event (ascending unit id,
+    each row locked until the commit); the last number taken of each."""
+    last = {}
+    for unit_id in sorted(taken):
+        count = taken[unit_id]
+        top = connection.execute(TAKE_UNIT_SEQS, {"event": event_id, "unit": unit_id,
+                                                  "count": count}).scalar()
+        if top is None:
+            connection.execute(insert(UNIT_SEQUENCES).values(event_id=event_id, unit_id=unit_id,
+                                                             seq=count))
+            top = count
+        last[unit_id] = top
+    return last
 
 
 def seal(db: Session, *, keep_rows: bool) -> list[LiveMessage]:
@@ -63,9 +136,10 @@ def seal(db: Session, *, keep_rows: bool) -> list[LiveMessage]:
     messages = db.info.pop(PENDING_LIVE, [])
     if not messages:
         return []
-    by_event: dict[int, list[LiveMessage]] = defaultdict(list)
-    for message in messages:
-        by_event[message.event_id].append(message)
+    receiving = _receiving_units(db, messages)
+    by_event: dict[int, list[tuple[LiveMessage, tuple[int, ...]]]] = defaultdict(list)
+    for index, message in enumerate(messages):
+        by_event[message.event_id].append((message, receiving.get(index, ())))
     connection = db.connection()
     sealed: list[LiveMessage] = []
     for event_id in sorted(by_event):
@@ -74,12 +148,20 @@ def seal(db: Session, *, keep_rows: bool) -> list[LiveMessage]:
         if last is None:
             connection.execute(insert(SEQUENCES).values(event_id=event_id, seq=len(batch)))
             last = len(batch)
-        for seq, message in enumerate(batch, start=last - len(batch) + 1):
+        taken = Counter(unit_id for _, units in batch for unit_id in units)
+        unit_next = {unit_id: top - taken[unit_id] + 1
+                     for unit_id, top in _take(connection, taken, event_id).items()}
+        for seq, (message, units) in enumerate(batch, start=last - len(batch) + 1):
             message.seq = seq
             message.body = {**message.payload, "event_id": event_id, "seq": seq}
+            for unit_id in units:
+                message.unit_seqs[unit_id] = unit_next[unit_id]
+                unit_next[unit_id] += 1
             sealed.append(message)
     if keep_rows:
         connection.execute(insert(LiveMessageRow.__table__), [
             {"event_id": m.event_id, "seq": m.seq, "name": m.name, "body": m.body,
-             "person_ids": list(m.person_ids)} for m in sealed])
+             "person_ids": list(m.person_ids),
+             "unit_seqs": {str(k): v for k, v in m.unit_seqs.items()} or None}
+            for m in sealed])
     return sealed

@@ -19,7 +19,7 @@ from sqlalchemy import DateTime, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..models import Alert, Assignment, CheckIn, Commendation, Event, Person, Post, Shift, SpotCheck, User
-from . import duty_rule, performance
+from . import duty_rule, performance, scope
 from .xlsx import Workbook
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -327,7 +327,8 @@ def checkins_table(db: Session, event_id: int, lang: str) -> Table:
                         CheckIn.review_note, CheckIn.note)
                  .join(Assignment, Assignment.id == CheckIn.assignment_id)
                  .join(Post, Post.id == CheckIn.post_id)
-                 .where(CheckIn.assignment_id.in_(of_event))
+                 .where(CheckIn.assignment_id.in_(of_event),
+                        scope.where_in_scope(db, CheckIn))
                  .order_by(CheckIn.taken_at, CheckIn.id)
                  .execution_options(yield_per=ROW_BATCH))
         nobody = ("", "")

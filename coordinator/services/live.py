@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Alert, Assignment, CheckIn, Event, FieldReport, Person, Post, PostStatus, Shift
 from ..presenters import alert_json, assignment_json, checkin_json, iso, report_json
-from . import duty_rule, duty_state, effects
+from . import duty_rule, duty_state, effects, scope
 from .duty_rule import DutyState, Fix
 from .duty_state import FIX_COLUMNS
 
@@ -202,7 +202,8 @@ def _store_if_changed(db: Session, event_id: int, post_id: int, stored, required
     else:
         db.execute(update(POST_STATUS).where(key).values(**values))
     effects.live(db, event_id, "post_status", {
-        "post_id": post_id, "required": required, "present": present, "status": status})
+        "post_id": post_id, "required": required, "present": present, "status": status},
+        post_id=post_id)
     return True
 
 
@@ -220,18 +221,19 @@ def announce_checkin(db: Session, event_id: int, checkin: CheckIn, person: Perso
     sweeper's). Returns the post's presence when it was recomputed."""
     effects.live(db, event_id, "checkin", {
         "checkin": {**checkin_json(checkin, radius_m), "lat": checkin.lat, "lon": checkin.lon},
-        "person": {"id": person.id, "name": person.name}})
+        "person": {"id": person.id, "name": person.name}}, post_id=checkin.post_id)
     return refresh_post_status(db, event_id, checkin.post_id, at) if refresh else None
 
 
 def announce_alert(db: Session, alert: Alert) -> None:
-    effects.live(db, alert.event_id, "alert", {"alert": alert_json(alert)})
+    effects.live(db, alert.event_id, "alert", {"alert": alert_json(alert)},
+                 post_id=alert.post_id, person_id=alert.person_id)
 
 
 def snapshot(db: Session, event: Event, at: datetime, *, history: bool = False) -> dict:
     """Everything a map needs at once; `seq` is read first, so no later change can be missed.
     With `history`, the state as the records show it at `at` (the after-action replay)."""
-    seq = effects.current_seq(db, event.id)
+    seq = effects.current_seq(db, event.id, scope.current(db).unit_id)
     as_of = at if history else None
     now = presence(db, event.id, at, history=history)
     staffing = now.staffing()
@@ -274,14 +276,15 @@ def announce_assignment(db: Session, action: str, assignment: Assignment, shift:
     (a batch refreshes each post once, after its last message: `refresh=False`)."""
     effects.live(db, shift.event_id, "assignment", {
         "action": action, "assignment": assignment_json(assignment, shift, person_name)},
-        person_ids=(assignment.person_id,))
+        person_ids=(assignment.person_id,), post_id=shift.post_id)
     if refresh:
         refresh_post_status(db, shift.event_id, shift.post_id, at)
 
 
 def announce_report(db: Session, report: FieldReport, person: Person, photo_url: str | None):
     effects.live(db, report.event_id, "report", {
-        "report": {**report_json(report, photo_url), "person_name": person.name}})
+        "report": {**report_json(report, photo_url), "person_name": person.name}},
+        person_id=report.person_id)
 
 
 def post_detail(db: Session, event: Event, post: Post, at: datetime) -> dict:

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from ..errors import forbidden
 from ..models import (
     Alert,
     Assignment,
+    AuditEntry,
     CheckIn,
     Commendation,
     Event,
@@ -108,31 +109,41 @@ def require_own_event(db: Session, event: Event) -> None:
         raise forbidden("This event belongs to a unit above yours.")
 
 
-def _criteria(scope: Scope) -> list:
+def _clauses(scope: Scope) -> dict[type, object]:
+    """For each scoped model, what its rows must satisfy to lie in `scope`."""
     units = list(scope.units)
     events = list(scope.units | scope.above)
     posts = select(Post.id).where(Post.unit_id.in_(units))
     people = select(Person.id).where(Person.unit_id.in_(units))
     shifts = select(Shift.id).where(Shift.post_id.in_(posts))
-    return [
-        with_loader_criteria(Person, Person.unit_id.in_(units), include_aliases=True),
-        with_loader_criteria(Post, Post.unit_id.in_(units), include_aliases=True),
-        with_loader_criteria(Event, or_(Event.unit_id.is_(None), Event.unit_id.in_(events)),
-                             include_aliases=True),
-        with_loader_criteria(Unit, Unit.id.in_(units), include_aliases=True),
-        with_loader_criteria(UnitLeader, UnitLeader.unit_id.in_(units), include_aliases=True),
-        with_loader_criteria(PostResponsible, PostResponsible.post_id.in_(posts),
-                             include_aliases=True),
-        with_loader_criteria(Shift, Shift.post_id.in_(posts), include_aliases=True),
-        with_loader_criteria(Assignment, Assignment.shift_id.in_(shifts), include_aliases=True),
-        with_loader_criteria(CheckIn, CheckIn.post_id.in_(posts), include_aliases=True),
-        with_loader_criteria(Alert, or_(Alert.post_id.in_(posts), Alert.person_id.in_(people)),
-                             include_aliases=True),
-        with_loader_criteria(FieldReport, FieldReport.person_id.in_(people), include_aliases=True),
-        with_loader_criteria(SpotCheck, SpotCheck.post_id.in_(posts), include_aliases=True),
-        with_loader_criteria(Commendation, Commendation.person_id.in_(people),
-                             include_aliases=True),
-    ]
+    return {
+        Person: Person.unit_id.in_(units),
+        Post: Post.unit_id.in_(units),
+        Event: or_(Event.unit_id.is_(None), Event.unit_id.in_(events)),
+        Unit: Unit.id.in_(units),
+        UnitLeader: UnitLeader.unit_id.in_(units),
+        PostResponsible: PostResponsible.post_id.in_(posts),
+        Shift: Shift.post_id.in_(posts),
+        Assignment: Assignment.shift_id.in_(shifts),
+        CheckIn: CheckIn.post_id.in_(posts),
+        Alert: or_(Alert.post_id.in_(posts), Alert.person_id.in_(people)),
+        FieldReport: FieldReport.person_id.in_(people),
+        SpotCheck: SpotCheck.post_id.in_(posts),
+        Commendation: Commendation.person_id.in_(people),
+        AuditEntry: AuditEntry.unit_id.in_(units),
+    }
+
+
+def where_in_scope(db: Session, model: type):
+    """The condition for `model`'s rows in the caller's scope, for a Core query that does not go
+    through the ORM (a large export read as plain rows): `true()` when it sees everything."""
+    scope = current(db)
+    return true() if scope.everything else _clauses(scope)[model]
+
+
+def _criteria(scope: Scope) -> list:
+    return [with_loader_criteria(model, clause, include_aliases=True)
+            for model, clause in _clauses(scope).items()]
 
 
 def _scope_queries(state: ORMExecuteState) -> None:

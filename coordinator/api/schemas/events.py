@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import AwareDatetime, Field
 
 from ...services.fields import Body, Id, Moment, Skill, Text
-from .common import Answer, Page
+from .common import Answer, Page, Query
 
 EventKind = Literal["rainstorm", "typhoon", "flood", "landslide", "other"]
 
@@ -39,6 +39,26 @@ class EventsQuery(Page):
 class EventsList(Answer):
     items: list[EventAnswer]
     total: int
+
+
+class SummaryQuery(Query):
+    by: Literal["town", "village"] = "town"
+
+
+class UnitSummary(Answer):
+    unit_id: int
+    name: str
+    posts: int = Field(description="posts of the unit's subtree with shifts in the response")
+    required: int = Field(description="headcount the running shifts there require now")
+    present: int = Field(description="people on duty there now")
+    open_alerts: int
+    calls_unanswered: int
+    households_planned: int
+    households_moved: int
+
+
+class SummaryAnswer(Answer):
+    items: list[UnitSummary]
 
 
 class ShiftBody(Body):
