@@ -146,3 +146,44 @@ def test_a_database_with_check_ins_gets_the_duty_state_they_fold_to(fresh_app, f
         assert after == before
         assert [after[a.id].on_duty for _p, a in staff] == [True, False, False]
         assert duty_state.differences(session, [a.id for _p, a in staff]) == []
+
+
+def test_a_town_database_from_before_the_command_chain_keeps_working(fresh_app, fresh_engine):
+    """Revisions 0006 and 0008 bring a one-town database forward: every row stays, people, posts
+    and events keep no unit, the audit chain still verifies, and its accounts still see and do
+    everything, now beside a county drawn afterwards."""
+    from datetime import UTC, datetime
+
+    from conftest import PASSWORD, Api, event_body, person_body, post_body
+
+    from coordinator import db, unit_of_work
+    from coordinator.services import accounts, audit
+
+    migrate.upgrade(fresh_engine)
+    at = datetime(2026, 7, 21, 0, 0, tzinfo=UTC)
+    with fresh_app.app_context():
+        session = db.session(writing=True)
+        accounts.create_user(session, "town-admin", "admin", PASSWORD, at=at)
+        unit_of_work.commit(session)
+    client = fresh_app.test_client()
+    admin = Api(client, client.post("/api/v1/auth/login", json={
+        "username": "town-admin", "password": PASSWORD}).get_json()["token"])
+    person = admin.post("/api/v1/people", json=person_body()).get_json()
+    post = admin.post("/api/v1/posts", json=post_body()).get_json()
+    event = admin.post("/api/v1/events", json=event_body()).get_json()
+    entries = admin.get("/api/v1/audit").get_json()["total"]
+
+    command.downgrade(migrate.alembic_config(fresh_engine), "0005")
+    assert "units" not in inspect(fresh_engine).get_table_names()
+    migrate.upgrade(fresh_engine)
+
+    assert admin.get(f"/api/v1/people/{person['id']}").get_json()["unit_id"] is None
+    assert admin.get(f"/api/v1/posts/{post['id']}").get_json()["name"] == post["name"]
+    assert admin.get(f"/api/v1/events/{event['id']}").get_json()["unit_id"] is None
+    assert admin.get("/api/v1/audit").get_json()["total"] == entries
+    assert admin.get("/api/v1/audit/verify").get_json()["ok"] is True
+    county = admin.post("/api/v1/units", json={"name": "临安区", "kind": "county"}).get_json()
+    moved = admin.patch(f"/api/v1/people/{person['id']}", json={"unit_id": county["id"]})
+    assert moved.get_json()["unit_id"] == county["id"]
+    with fresh_app.app_context():
+        assert audit.verify_chain(db.session()).ok
