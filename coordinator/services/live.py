@@ -238,7 +238,7 @@ def snapshot(db: Session, event: Event, at: datetime, *, history: bool = False) 
     now = presence(db, event.id, at, history=history)
     staffing = now.staffing()
     posts = db.execute(select(Post.id, Post.name, Post.kind, Post.village, Post.lat, Post.lon,
-                              Post.radius_m).where(Post.id.in_(staffing))).all()
+                              Post.radius_m, Post.unit_id).where(Post.id.in_(staffing))).all()
     post_of = {shift_id: shift.post_id for shift_id, shift in now.running.items()}
     staff = []
     for seat in now.assignments:
@@ -263,8 +263,8 @@ def snapshot(db: Session, event: Event, at: datetime, *, history: bool = False) 
     return {
         "seq": seq,
         "posts": [{"id": post_id, "name": name, "kind": kind, "village": village, "lat": lat,
-                   "lon": lon, "radius_m": radius_m, **staffing[post_id]}
-                  for post_id, name, kind, village, lat, lon, radius_m in posts],
+                   "lon": lon, "radius_m": radius_m, "unit_id": unit_id, **staffing[post_id]}
+                  for post_id, name, kind, village, lat, lon, radius_m, unit_id in posts],
         "staff": staff,
         "alerts": [alert_json(a) for a in alerts],
     }

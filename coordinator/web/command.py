@@ -123,6 +123,8 @@ def command_strings() -> dict:
         "sound_on": _("Sound: on"),
         "sound_off": _("Sound: off"),
         "person_at": _("{name} · {post}"),
+        "unit_badge": _("{name}: {present} of {required} on duty at {posts} posts, "
+                        "{alerts} open alerts"),
     }
 
 

@@ -7,6 +7,7 @@ import { AlertPanel, Beeper } from "./command-alerts.js";
 import { PostDrawer, distanceText, withId } from "./command-drawer.js";
 import { LiveFeed } from "./command-live.js";
 import { MapView } from "./command-map.js";
+import { Overview } from "./command-overview.js";
 import { Replay } from "./command-replay.js";
 import { RefusalPanel, ReportPanel } from "./command-side.js";
 
@@ -44,6 +45,7 @@ const drawer = new PostDrawer({
 });
 
 const beeper = new Beeper();
+let units = null; // the units in the caller's scope, loaded with the first snapshot
 const alerts = new AlertPanel({
   list: $("alerts"), empty: $("alerts-empty"), counter: $("alerts-count"),
   postName: (id) => map.posts.get(id)?.post.name || null,
@@ -66,6 +68,12 @@ const reports = new ReportPanel({
   list: $("reports"), empty: $("reports-empty"), counter: $("reports-count"),
   dialog: $("photo-dialog"), dialogImage: $("photo-full"), dialogCaption: $("photo-caption"),
   locate: (report) => map.openReport(report.id),
+});
+
+const overview = new Overview({
+  view: map, table: $("overview-table"), tab: $("tab-overview"),
+  levelButtons: document.querySelectorAll("#panel-overview [data-level]"),
+  alertsOf: () => alerts.alerts.values(),
 });
 
 const refusals = $("refusals")
@@ -117,6 +125,7 @@ function renderCounts() {
     if (slot && slot.textContent !== String(value)) slot.textContent = String(value);
   }
   page.dataset.seq = String(feed.last ?? "");
+  overview.render();
 }
 
 // --- filters ---------------------------------------------------------------------------------
@@ -171,11 +180,16 @@ function show(state, { readOnly = false } = {}) {
 }
 
 async function loadSnapshot() {
-  const [state, reportList] = await Promise.all([
+  const [state, reportList, unitList] = await Promise.all([
     api("GET", urls.snapshotApi),
     api("GET", `${urls.reportsApi}?limit=200`).catch(() => null),
+    units ? null : api("GET", urls.unitsApi).catch(() => null),
   ]);
   show(state);
+  if (unitList) {
+    units = unitList.items;
+    overview.setUnits(units);
+  }
   if (reportList) {
     reports.until = null;
     reports.setAll(reportList.items);
@@ -338,12 +352,13 @@ for (const tab of document.querySelectorAll('[role="tab"]')) {
     }
     tab.classList.remove("flash");
     if (tab.id === "tab-refusals" && refusals) refusals.load();
+    if (tab.id === "tab-overview") overview.renderTable();
   });
 }
 
 // --- start -----------------------------------------------------------------------------------
 
-window.commandCenter = { map, feed, alerts, drawer, replay, reports, beeper };
+window.commandCenter = { map, feed, alerts, drawer, replay, reports, beeper, overview };
 
 async function start() {
   try {

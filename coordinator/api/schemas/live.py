@@ -48,6 +48,7 @@ class SnapshotPost(Answer):
     lat: float
     lon: float
     radius_m: float
+    unit_id: int | None
     required: int
     present: int
     status: PostStatusWord
