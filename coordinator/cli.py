@@ -53,15 +53,16 @@ def create_user(username: str, role: str, password: str, display_name: str | Non
 @click.option("--if-empty", is_flag=True, help="only when the roster is empty (what make run does)")
 @with_appcontext
 def demo(if_empty: bool) -> None:
-    """Load the demo town, roster, posts, a rainstorm response and demo accounts (idempotent)."""
+    """Load the demo county (three towns and their villages), roster, posts and their responsible
+    persons, a rainstorm response and demo accounts (idempotent)."""
     from .demo import DEMO_LOGINS, load_demo, roster_is_empty
 
     with unit_of_work.job() as session:
         if not if_empty or roster_is_empty(session):
             click.echo(load_demo(session, at=clock.now()))
-    click.echo("demo logins (username / password):")
-    for username, role, password in DEMO_LOGINS:
-        click.echo(f"  {role:<10} {username} / {password}")
+    click.echo("demo logins (username / password, and what the account sees):")
+    for username, role, password, unit_path in DEMO_LOGINS:
+        click.echo(f"  {role:<10} {username + ' / ' + password:<30} {unit_path or 'everything'}")
 
 
 @click.command("verify-audit")

@@ -1,9 +1,12 @@
-"""Demo data: one town, its villages, roster, posts, an active rainstorm response, demo accounts."""
+"""Demo data: a small county of three towns and their villages, its roster, posts and their
+responsible persons, the county's rainstorm response, and demo accounts for the county and each
+town."""
 
 from __future__ import annotations
 
 import math
 import random
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -14,13 +17,29 @@ from sqlalchemy.orm import Session
 
 from . import demo_data as data
 from .errors import ApiError
-from .models import Assignment, Event, Person, Post, Shift, User
-from .services import accounts, audit, events, people, posts
+from .models import (
+    Assignment,
+    Event,
+    Person,
+    Post,
+    PostResponsible,
+    Shift,
+    Unit,
+    UnitLeader,
+    User,
+)
+from .services import accounts, audit, events, organisation, people, posts
 
+# Username, role, password, the unit whose subtree the account sees (None: everything, the
+# county office's own staff).
 DEMO_LOGINS = (
-    ("admin", "admin", "admin-demo-2026"),
-    ("commander", "commander", "command-demo-2026"),
-    ("inspector", "inspector", "inspect-demo-2026"),
+    ("admin", "admin", "admin-demo-2026", None),
+    ("commander", "commander", "command-demo-2026", None),
+    ("inspector", "inspector", "inspect-demo-2026", None),
+    ("county", "commander", "county-demo-2026", "云岭县"),
+    ("qingxi", "commander", "qingxi-demo-2026", "云岭县/青溪镇"),
+    ("longtan", "commander", "longtan-demo-2026", "云岭县/龙潭镇"),
+    ("xikou", "commander", "xikou-demo-2026", "云岭县/溪口乡"),
 )
 
 SEED = 2026
@@ -34,6 +53,21 @@ EARTH_RADIUS_M = 6_371_000
 BASE_REQUIRED = {"reservoir": 3, "embankment": 2, "shelter": 2, "landslide": 2}
 # Share of shifts planned full / under-staffed (the rest empty), for the running and next window.
 FILL_SHARES = ((0.65, 0.9), (0.4, 0.7))
+# Quiet posts with no shift at all, and with a shift in the next window only.
+IDLE_POSTS, NEXT_ONLY_POSTS = 8, 6
+# The three people of a unit's 人民政府 lead it in this order: 指挥长, 副指挥长, 带班领导.
+LEADER_ROLES = ("chief", "deputy", "duty")
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    name: str
+    kind: str
+    path: str
+
+    @property
+    def parent_path(self) -> str | None:
+        return self.path.rpartition(organisation.PATH_SEPARATOR)[0] or None
 
 
 @dataclass(frozen=True)
@@ -41,14 +75,16 @@ class PersonPlan:
     name: str
     phone: str
     unit: str
+    unit_path: str
     kind: str
     skills: tuple[str, ...]
     home_lat: float
     home_lon: float
 
-    def fields(self) -> dict:
-        return {"name": self.name, "phone": self.phone, "unit": self.unit, "kind": self.kind,
-                "skills": list(self.skills), "home_lat": self.home_lat, "home_lon": self.home_lon}
+    def fields(self, unit_id: int) -> dict:
+        return {"name": self.name, "phone": self.phone, "unit": self.unit, "unit_id": unit_id,
+                "kind": self.kind, "skills": list(self.skills), "home_lat": self.home_lat,
+                "home_lon": self.home_lon}
 
 
 @dataclass(frozen=True)
@@ -56,14 +92,30 @@ class PostPlan:
     name: str
     kind: str
     village: str
+    unit_path: str
     lat: float
     lon: float
     radius_m: float
     risk: int
 
-    def fields(self) -> dict:
+    def fields(self, unit_id: int) -> dict:
         return {"name": self.name, "kind": self.kind, "lat": self.lat, "lon": self.lon,
-                "radius_m": self.radius_m, "village": self.village, "risk": self.risk}
+                "radius_m": self.radius_m, "village": self.village, "unit_id": unit_id,
+                "risk": self.risk}
+
+
+@dataclass(frozen=True)
+class LeaderPlan:
+    unit_path: str
+    role: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class ResponsiblePlan:
+    post: str
+    role: str
+    phone: str
 
 
 @dataclass(frozen=True)
@@ -79,8 +131,11 @@ class ShiftPlan:
 
 @dataclass(frozen=True)
 class DemoPlan:
+    units: tuple[UnitPlan, ...]
     people: tuple[PersonPlan, ...]
     posts: tuple[PostPlan, ...]
+    leaders: tuple[LeaderPlan, ...]
+    responsibles: tuple[ResponsiblePlan, ...]
     shifts: tuple[ShiftPlan, ...]
 
 
@@ -89,22 +144,30 @@ def roster_is_empty(db: Session) -> bool:
 
 
 def load_demo(db: Session, at: datetime) -> str:
-    """Create whatever of the demo is missing; running it twice changes nothing."""
+    """Create whatever of the demo is missing; running it twice changes nothing. Records of an
+    older demo (one town, no units) are kept and put into their units."""
     plan = build_plan()
     created: list[object] = []
-    roster = _ensure_people(db, at, plan.people, created)
-    catalogue = _ensure_posts(db, at, plan.posts, created)
-    event = _ensure_event(db, at, created)
+    placed: list[object] = []
+    units = _ensure_units(db, at, plan.units, created)
+    roster = _ensure_people(db, at, plan.people, units, created, placed)
+    catalogue = _ensure_posts(db, at, plan.posts, units, created, placed)
+    _ensure_leaders(db, at, plan.leaders, units, roster, created)
+    _ensure_responsibles(db, at, plan.responsibles, catalogue, roster, created)
+    event = _ensure_event(db, at, units[data.COUNTY], created)
     shifts = _ensure_shifts(db, at, event, plan.shifts, catalogue, created)
     _ensure_assignments(db, at, event, plan.shifts, shifts, roster, created)
-    _ensure_accounts(db, at, created)
+    _ensure_accounts(db, at, units, created)
     assigned = db.scalar(
         select(func.count()).select_from(Assignment).join(Shift, Shift.id == Assignment.shift_id)
         .where(Shift.event_id == event.id, Assignment.removed_at.is_(None)))
+    kinds = [unit.kind for unit in plan.units]
     status = "closed" if event.closed_at else "active"
-    return (f"demo {data.TOWN}: {len(data.VILLAGES)} villages, {len(roster)} people, "
-            f"{len(catalogue)} posts, {status} event {event.id} with {len(shifts)} shifts and "
-            f"{assigned} assignments (created {len(created)} new records)")
+    placing = f", placed {len(placed)} earlier ones in their units" if placed else ""
+    return (f"demo {data.COUNTY}: {kinds.count('town')} towns, {kinds.count('village')} villages, "
+            f"{len(roster)} people, {len(catalogue)} posts with {len(plan.responsibles)} "
+            f"responsible persons, {status} event {event.id} with {len(shifts)} shifts and "
+            f"{assigned} assignments (created {len(created)} new records{placing})")
 
 
 def shift_windows(event_start: datetime) -> tuple[tuple[datetime, datetime], ...]:
@@ -121,33 +184,74 @@ def shift_windows(event_start: datetime) -> tuple[tuple[datetime, datetime], ...
 # --- writing to the database through the services ------------------------------------------
 
 
-def _ensure_people(db, at, plans, created) -> dict[str, Person]:
+def _ensure_units(db, at, plans, created) -> dict[str, Unit]:
+    """The demo's units by path; `plans` lists each unit after its parent."""
+    units = {u.path: u for u in db.scalars(
+        select(Unit).where(Unit.path.in_([plan.path for plan in plans])))}
+    for plan in plans:
+        if plan.path not in units:
+            parent = units.get(plan.parent_path)
+            units[plan.path] = organisation.create_unit(
+                db, DEMO, at, plan.name, plan.kind, parent.id if parent else None)
+            created.append(units[plan.path])
+    return units
+
+
+def _ensure_people(db, at, plans, units, created, placed) -> dict[str, Person]:
     roster = {p.phone: p for p in db.scalars(
         select(Person).where(Person.phone.in_([plan.phone for plan in plans])))}
     for plan in plans:
+        unit_id = units[plan.unit_path].id
         if plan.phone not in roster:
-            roster[plan.phone] = people.create_person(db, DEMO, at, plan.fields())
+            roster[plan.phone] = people.create_person(db, DEMO, at, plan.fields(unit_id))
             created.append(roster[plan.phone])
+        elif roster[plan.phone].unit_id is None:  # a person of the one-town demo
+            people.update_person(db, DEMO, at, roster[plan.phone],
+                                 {"unit": plan.unit, "unit_id": unit_id})
+            placed.append(roster[plan.phone])
     return roster
 
 
-def _ensure_posts(db, at, plans, created) -> dict[str, Post]:
+def _ensure_posts(db, at, plans, units, created, placed) -> dict[str, Post]:
     catalogue = {p.name: p for p in db.scalars(
         select(Post).where(Post.name.in_([plan.name for plan in plans])))}
     for plan in plans:
+        unit_id = units[plan.unit_path].id
         if plan.name not in catalogue:
-            catalogue[plan.name] = posts.create_post(db, DEMO, at, plan.fields())
+            catalogue[plan.name] = posts.create_post(db, DEMO, at, plan.fields(unit_id))
             created.append(catalogue[plan.name])
+        elif catalogue[plan.name].unit_id is None:  # a post of the one-town demo
+            posts.update_post(db, DEMO, at, catalogue[plan.name], {"unit_id": unit_id})
+            placed.append(catalogue[plan.name])
     return catalogue
 
 
-def _ensure_event(db, at, created) -> Event:
+def _ensure_leaders(db, at, plans, units, roster, created) -> None:
+    named = set(db.execute(select(UnitLeader.unit_id, UnitLeader.person_id, UnitLeader.role)
+                           .where(UnitLeader.unit_id.in_([u.id for u in units.values()]))).all())
+    for plan in plans:
+        unit, person = units[plan.unit_path], roster[plan.phone]
+        if (unit.id, person.id, plan.role) not in named:
+            created.append(organisation.add_leader(db, DEMO, at, unit, person, plan.role))
+
+
+def _ensure_responsibles(db, at, plans, catalogue, roster, created) -> None:
+    named = set(db.execute(
+        select(PostResponsible.post_id, PostResponsible.person_id, PostResponsible.role)
+        .where(PostResponsible.post_id.in_([p.id for p in catalogue.values()]))).all())
+    for plan in plans:
+        post, person = catalogue[plan.post], roster[plan.phone]
+        if (post.id, person.id, plan.role) not in named:
+            created.append(organisation.add_responsible(db, DEMO, at, post, person, plan.role))
+
+
+def _ensure_event(db, at, county, created) -> Event:
     event = db.scalar(select(Event).where(Event.name == data.EVENT_NAME).order_by(Event.id).limit(1))
     if event is None:
         starts_at = at.replace(minute=0, second=0, microsecond=0) - EVENT_LEAD
         event = events.create_event(db, DEMO, at, {
             "name": data.EVENT_NAME, "kind": data.EVENT_KIND, "level": data.EVENT_LEVEL,
-            "starts_at": starts_at})
+            "starts_at": starts_at, "unit_id": county.id})
         created.append(event)
     return event
 
@@ -191,23 +295,51 @@ def _ensure_assignments(db, at, event, plans, shifts, roster, created) -> None:
             created.append(assignment)
 
 
-def _ensure_accounts(db, at, created) -> None:
-    for username, role, password in DEMO_LOGINS:
+def _ensure_accounts(db, at, units, created) -> None:
+    for username, role, password, unit_path in DEMO_LOGINS:
         if db.scalar(select(User.id).where(User.username == username)) is None:
-            created.append(accounts.create_user(db, username, role, password, at=at, actor=DEMO,
-                                                display_name=data.ACCOUNT_NAMES[role]))
+            created.append(accounts.create_user(
+                db, username, role, password, at=at, actor=DEMO,
+                display_name=data.ACCOUNT_NAMES[username],
+                unit_id=units[unit_path].id if unit_path else None))
 
 
-# --- the plan: the same town, people and duty roster on every run ---------------------------
+# --- the plan: the same county, people and duty roster on every run -------------------------
 
 
 @cache
 def build_plan() -> DemoPlan:
     """The whole demo as plain values, from a fixed seed (no database involved)."""
     rng = random.Random(SEED)
+    units = _plan_units()
     roster = _plan_people(rng)
     catalogue = _plan_posts(rng)
-    return DemoPlan(roster, catalogue, _plan_shifts(rng, roster, catalogue))
+    leaders = _plan_leaders(roster)
+    responsibles = _plan_responsibles(rng, roster, catalogue, leaders)
+    return DemoPlan(units, roster, catalogue, leaders, responsibles,
+                    _plan_shifts(rng, roster, catalogue, leaders))
+
+
+def _path(*names: str) -> str:
+    return organisation.PATH_SEPARATOR.join(names)
+
+
+def _town_path(path: str) -> str:
+    """The town a town's or village's path lies in (the county's path for the county)."""
+    return _path(*path.split(organisation.PATH_SEPARATOR)[:2])
+
+
+def _department_name(unit: str, department: str) -> str:
+    """青溪镇 + 党政办公室 → 青溪镇党政办公室, but 青溪镇 + 派出所 → 青溪派出所."""
+    return (unit[:-1] if department in data.STATIONS else unit) + department
+
+
+def _plan_units() -> tuple[UnitPlan, ...]:
+    """The county, its towns, their villages: each after its parent."""
+    towns = [UnitPlan(town, "town", _path(data.COUNTY, town)) for town, _ in data.TOWNS]
+    villages = [UnitPlan(village, "village", _path(data.COUNTY, town, village))
+                for village, town, _, _, _ in data.VILLAGES]
+    return (UnitPlan(data.COUNTY, "county", data.COUNTY), *towns, *villages)
 
 
 def _offset(point: tuple[float, float], distance_m: float, bearing: float) -> tuple[float, float]:
@@ -272,32 +404,36 @@ class _Names:
 def _plan_people(rng: random.Random) -> tuple[PersonPlan, ...]:
     names = _Names(rng)
 
-    def person(kind, unit, families, male_share, home, spread_m, skills) -> PersonPlan:
+    def person(kind, unit, path, families, male_share, home, spread_m, skills) -> PersonPlan:
         lat, lon = _near(rng, home, spread_m)
-        return PersonPlan(names.name(families, male_share), names.phone(), unit, kind, skills,
-                          lat, lon)
+        return PersonPlan(names.name(families, male_share), names.phone(), unit, path, kind,
+                          skills, lat, lon)
 
-    roster = []
-    for unit, count in data.CADRE_UNITS:
-        for _ in range(count):
-            roster.append(person("cadre", unit, "", 0.7, data.TOWN_CENTRE, 1500,
-                                 _skills(rng, data.UNIT_SKILLS.get(unit, ()))))
-    for unit, count in data.OTHER_UNITS:
-        for _ in range(count):
-            roster.append(person("other", unit, "", 0.85, data.TOWN_CENTRE, 2500,
-                                 _skills(rng, data.UNIT_SKILLS.get(unit, ()))))
-    for village, centre, families, count in data.VILLAGES:
+    def staff(kind, unit, path, departments, male_share, home, spread_m) -> list[PersonPlan]:
+        return [person(kind, _department_name(unit, department), path, "", male_share, home,
+                       spread_m, _skills(rng, data.DEPARTMENT_SKILLS.get(department, ())))
+                for department, count in departments for _ in range(count)]
+
+    roster = staff("cadre", data.COUNTY, data.COUNTY, data.COUNTY_DEPARTMENTS, 0.7,
+                   data.COUNTY_SEAT, 1500)
+    for town, seat in data.TOWNS:
+        path = _path(data.COUNTY, town)
+        roster += staff("cadre", town, path, data.CADRE_UNITS[town], 0.7, seat, 1500)
+        roster += staff("other", town, path, data.OTHER_UNITS[town], 0.85, seat, 2500)
+    for village, town, centre, families, count in data.VILLAGES:
+        path = _path(data.COUNTY, town, village)
         needed = _village_roles(village)
         for i in range(count):
             # Every responsible role the village's posts call for is held by two officials.
             certain = (needed[i % len(needed)],) if i < 2 * len(needed) else ()
-            roster.append(person("village_official", village, families, 0.75, centre, 800,
+            roster.append(person("village_official", village, path, families, 0.75, centre, 800,
                                  _skills(rng, (), certain)))
     for _ in range(data.VILLAGE_VOLUNTEERS):
-        village, centre, families, _ = rng.choice(data.VILLAGES)
-        likely = _village_roles(village) if rng.random() < 0.4 else ()
-        roster.append(person("other", village, families, 0.8, centre, 800,
-                             _skills(rng, likely[:1])))
+        village, town, centre, families, _ = rng.choice(data.VILLAGES)
+        # Two in five are trained for one of the roles their village's posts call for.
+        likely = (rng.choice(_village_roles(village)),) if rng.random() < 0.4 else ()
+        roster.append(person("other", village, _path(data.COUNTY, town, village), families, 0.8,
+                             centre, 800, _skills(rng, likely)))
     return tuple(roster)
 
 
@@ -309,27 +445,91 @@ def _village_roles(village: str) -> tuple[str, ...]:
 
 
 def _plan_posts(rng: random.Random) -> tuple[PostPlan, ...]:
-    centres = {name: centre for name, centre, _, _ in data.VILLAGES}
+    places = {name: (_path(data.COUNTY, town, name), centre)
+              for name, town, centre, _, _ in data.VILLAGES}
     catalogue = []
     for name, kind, village, radius_m, risk in data.POSTS:
-        lat, lon = _offset(centres[village], rng.uniform(*data.POST_DISTANCE_M[kind]),
+        path, centre = places[village]
+        lat, lon = _offset(centre, rng.uniform(*data.POST_DISTANCE_M[kind]),
                            rng.uniform(0, 2 * math.pi))
-        catalogue.append(PostPlan(name, kind, village, lat, lon, radius_m, risk))
+        catalogue.append(PostPlan(name, kind, village, path, lat, lon, radius_m, risk))
     return tuple(catalogue)
 
 
-def _plan_shifts(rng, roster, catalogue) -> tuple[ShiftPlan, ...]:
+def _plan_leaders(roster) -> tuple[LeaderPlan, ...]:
+    """The county's and each town's 指挥长, 副指挥长 and 带班领导: the three of its 人民政府."""
+    leaders = []
+    for unit, path in ((data.COUNTY, data.COUNTY),
+                       *((town, _path(data.COUNTY, town)) for town, _ in data.TOWNS)):
+        government = [p for p in roster if p.unit == _department_name(unit, data.LEADERSHIP)]
+        leaders += [LeaderPlan(path, role, p.phone)
+                    for role, p in zip(LEADER_ROLES, government, strict=True)]
+    return tuple(leaders)
+
+
+def _plan_responsibles(rng, roster, catalogue, leaders) -> tuple[ResponsiblePlan, ...]:
+    """Each post's responsible persons (see `data.RESPONSIBLES_BY_KIND`), from its own village
+    and town: the village's first official as its head, a water warden among the town's cadres
+    (else the village's), the village officials trained for the kind taking turns on watch, and
+    one cadre of the town who lead nothing as each village's 包村干部."""
+    leading = {leader.phone for leader in leaders}
+    officials, cadres = defaultdict(list), defaultdict(list)
+    for p in roster:
+        if p.kind == "village_official":
+            officials[p.unit_path].append(p)
+        elif p.kind == "cadre" and p.phone not in leading:
+            cadres[p.unit_path].append(p)
+    liaisons = {}
+    for town, _ in data.TOWNS:
+        villages = [_path(data.COUNTY, town, v) for v, in_town, _, _, _ in data.VILLAGES
+                    if in_town == town]
+        liaisons.update(zip(villages, rng.sample(cadres[_path(data.COUNTY, town)], len(villages)),
+                            strict=True))
+    turns: dict[tuple[str, str], int] = defaultdict(int)
+
+    def in_turn(key: tuple[str, str], people: list[PersonPlan]) -> PersonPlan:
+        turns[key] += 1
+        return people[(turns[key] - 1) % len(people)]
+
+    def warden(village: str, skill: str, besides=()) -> PersonPlan:
+        crew = [p for p in officials[village][1:] if p not in besides]
+        return in_turn((village, skill), [p for p in crew if skill in p.skills] or crew)
+
+    def pick(role: str, post: PostPlan, patrol: PersonPlan) -> PersonPlan:
+        village, town = post.unit_path, _town_path(post.unit_path)
+        if role == "administrative":
+            return officials[village][0]
+        if role == "patrol":
+            return patrol
+        if role == "contact":
+            return liaisons[village]
+        water = [p for p in cadres[town] if data.WATER_WARDEN in p.skills]
+        return (in_turn((town, data.WATER_WARDEN), water) if water
+                else warden(village, data.WATER_WARDEN, (patrol,)))
+
+    responsibles = []
+    for post in catalogue:
+        patrol = warden(post.unit_path, data.SKILL_FOR_KIND.get(post.kind, data.FLASH_FLOOD_WARDEN))
+        responsibles += [ResponsiblePlan(post.name, role, pick(role, post, patrol).phone)
+                         for role in data.RESPONSIBLES_BY_KIND.get(post.kind,
+                                                                   data.OTHER_RESPONSIBLES)]
+    return tuple(responsibles)
+
+
+def _plan_shifts(rng, roster, catalogue, leaders) -> tuple[ShiftPlan, ...]:
     """Shifts at most posts for now and next, staffed by hand to about 60% of their places.
 
     A person takes at most one demo shift (no one on two overlapping or back-to-back shifts),
-    only with the shift's skills, nearest first and from the post's own village before others.
+    only with the shift's skills, nearest first and from the post's own village, then its town,
+    before others. The leaders and the county's staff stay at their command posts.
     """
-    quiet = rng.sample([p for p in catalogue if p.risk <= 2], 7)
-    no_shift, next_only = quiet[:4], quiet[4:]
+    quiet = rng.sample([p for p in catalogue if p.risk <= 2], IDLE_POSTS + NEXT_ONLY_POSTS)
+    no_shift, next_only = quiet[:IDLE_POSTS], quiet[IDLE_POSTS:]
     slots = [(post, window) for post in catalogue if post not in no_shift
              for window in (0, 1) if not (window == 0 and post in next_only)]
     slots.sort(key=lambda slot: (slot[1], -slot[0].risk))
-    free = list(roster)
+    leading = {leader.phone for leader in leaders}
+    free = [p for p in roster if p.phone not in leading and p.unit_path != data.COUNTY]
     shifts = []
     for post, window in slots:
         required = _required(post)
@@ -345,8 +545,9 @@ def _plan_shifts(rng, roster, catalogue) -> tuple[ShiftPlan, ...]:
             wanted = 0
         candidates = sorted(
             (p for p in free if set(skills) <= set(p.skills)),
-            key=lambda p: (p.unit != post.village, _distance_m((p.home_lat, p.home_lon),
-                                                                (post.lat, post.lon))))
+            key=lambda p: (p.unit_path != post.unit_path,
+                           _town_path(p.unit_path) != _town_path(post.unit_path),
+                           _distance_m((p.home_lat, p.home_lon), (post.lat, post.lon))))
         chosen = candidates[:wanted]
         for p in chosen:
             free.remove(p)
