@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, literal_column, select, union_all, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import EventSequence, EventUnitSequence, LiveMessageRow, Person, Post, Unit
@@ -77,32 +77,42 @@ def current_seq(db: Session, event_id: int, unit_id: int | None = None) -> int:
     return db.scalar(select(SEQUENCES.c.seq).where(SEQUENCES.c.event_id == event_id)) or 0
 
 
+POST_UNITS = select(Post.id, Post.unit_id).where(
+    Post.id.in_(bindparam("ids", expanding=True)), Post.unit_id.is_not(None))
+PERSON_UNITS = select(Person.id, Person.unit_id).where(
+    Person.id.in_(bindparam("ids", expanding=True)), Person.unit_id.is_not(None))
+
+
+def _chain_query():
+    """Each unit named with every unit above it: (origin, unit) pairs, up the tree."""
+    chain = (select(UNITS.c.id.label("origin"), UNITS.c.id, UNITS.c.parent_id)
+             .where(UNITS.c.id.in_(bindparam("units", expanding=True)))
+             .cte("chain", recursive=True))
+    chain = chain.union_all(select(chain.c.origin, UNITS.c.id, UNITS.c.parent_id)
+                            .join(chain, UNITS.c.id == chain.c.parent_id))
+    return select(chain.c.origin, chain.c.id)
+
+
+UNIT_CHAINS = _chain_query()
+
+
 def _receiving_units(db: Session, messages: list[LiveMessage]) -> dict[int, tuple[int, ...]]:
     """For each message (by index), the units whose accounts receive it: the unit of its post
-    (else its person) and every unit above. Nothing is read when no message names either."""
+    (else its person) and every unit above. Prebuilt statements: a town without units pays one
+    small query per transaction that tells anything."""
     connection = db.connection()
     posts = {m.post_id for m in messages if m.post_id is not None}
     people = {m.person_id for m in messages if m.post_id is None and m.person_id is not None}
-    parts = []
+    unit_of = {}
     if posts:
-        parts.append(select(literal_column("'post'").label("kind"), Post.id, Post.unit_id)
-                     .where(Post.id.in_(posts), Post.unit_id.is_not(None)))
+        unit_of |= {("post", i): u for i, u in connection.execute(POST_UNITS, {"ids": list(posts)})}
     if people:
-        parts.append(select(literal_column("'person'").label("kind"), Person.id, Person.unit_id)
-                     .where(Person.id.in_(people), Person.unit_id.is_not(None)))
-    if not parts:
-        return {}
-    unit_of = {(kind, record_id): unit_id for kind, record_id, unit_id in
-               connection.execute(union_all(*parts) if len(parts) > 1 else parts[0])}
+        unit_of |= {("person", i): u
+                    for i, u in connection.execute(PERSON_UNITS, {"ids": list(people)})}
     if not unit_of:
         return {}
-    # Each unit with those above it, by a recursive query up the tree.
-    chain = (select(UNITS.c.id.label("origin"), UNITS.c.id, UNITS.c.parent_id)
-             .where(UNITS.c.id.in_(set(unit_of.values()))).cte("chain", recursive=True))
-    chain = chain.union_all(select(chain.c.origin, UNITS.c.id, UNITS.c.parent_id)
-                            .join(chain, UNITS.c.id == chain.c.parent_id))
     above: dict[int, list[int]] = defaultdict(list)
-    for origin, unit_id in connection.execute(select(chain.c.origin, chain.c.id)):
+    for origin, unit_id in connection.execute(UNIT_CHAINS, {"units": list(set(unit_of.values()))}):
         above[origin].append(unit_id)
     receiving = {}
     for index, message in enumerate(messages):
