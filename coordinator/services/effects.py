@@ -5,18 +5,19 @@ boundary (`coordinator/unit_of_work.py`) seals them just before its one commit, 
 event's messages their `seq`, and publishes them after it; a rolled-back change tells nothing.
 
 A message about a post or a person in a unit is also numbered for that unit and each unit above
-it (`unit_seqs`): an account of a town receives only its subtree's messages, and its numbers
-still grow by one, so a gap still means a missed message."""
+it that has an account (`unit_seqs`): an account of a town receives only its subtree's messages,
+and its numbers still grow by one, so a gap still means a missed message. A unit's numbering
+starts with its first account: what it subscribes to from then on is complete."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..models import EventSequence, EventUnitSequence, LiveMessageRow, Person, Post, Unit
+from ..models import EventSequence, EventUnitSequence, LiveMessageRow, Person, Post, Unit, User
 
 PENDING_LIVE = "pending_live_messages"
 SEQUENCES = EventSequence.__table__
@@ -29,6 +30,7 @@ TAKE_UNIT_SEQS = (update(UNIT_SEQUENCES)
                   .values(seq=UNIT_SEQUENCES.c.seq + bindparam("count"))
                   .returning(UNIT_SEQUENCES.c.seq))
 UNITS = Unit.__table__
+USERS = User.__table__
 
 
 @dataclass
@@ -84,13 +86,15 @@ PERSON_UNITS = select(Person.id, Person.unit_id).where(
 
 
 def _chain_query():
-    """Each unit named with every unit above it: (origin, unit) pairs, up the tree."""
+    """Each unit named with every unit above it that has an account (only an account can
+    listen, and numbering for nobody costs every change a write): (origin, unit) pairs."""
     chain = (select(UNITS.c.id.label("origin"), UNITS.c.id, UNITS.c.parent_id)
              .where(UNITS.c.id.in_(bindparam("units", expanding=True)))
              .cte("chain", recursive=True))
     chain = chain.union_all(select(chain.c.origin, UNITS.c.id, UNITS.c.parent_id)
                             .join(chain, UNITS.c.id == chain.c.parent_id))
-    return select(chain.c.origin, chain.c.id)
+    listening = exists().where(USERS.c.unit_id == chain.c.id)
+    return select(chain.c.origin, chain.c.id).where(listening)
 
 
 UNIT_CHAINS = _chain_query()
