@@ -158,8 +158,9 @@ def test_every_page_fits_a_phone_screen(browser_page, make_user, admin):  # noqa
     page = browser_page
     page.set_viewport_size(PHONE)
     sign_in(page, make_user("admin"))
+    admin.post("/api/v1/units", json={"name": "临安区", "kind": "county"})
     for path, ready in (("/admin/people", "#table tbody tr"), ("/admin/posts", "#table tbody tr"),
-                        ("/admin/events", "#table tbody tr"),
+                        ("/admin/events", "#table tbody tr"), ("/admin/units", "#tree .unit"),
                         (f"/admin/events/{event['id']}", ".shift")):
         page.goto(path)
         expect(page.locator(ready).first).to_be_visible()
@@ -169,7 +170,7 @@ def test_every_page_fits_a_phone_screen(browser_page, make_user, admin):  # noqa
 
 
 @pytest.mark.parametrize("path", ["/admin/people", "/admin/posts", "/admin/events",
-                                  "/admin/events/1"])
+                                  "/admin/events/1", "/admin/units"])
 def test_admin_pages_send_strangers_to_sign_in(client, path):
     response = client.get(path)
     assert response.status_code == 302

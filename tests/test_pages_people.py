@@ -1,4 +1,5 @@
-"""The roster page in a real browser: sign in, add, correct, search, import, switch language."""
+"""The roster page in a real browser: sign in, add, correct, search, import, switch language; each
+person's unit in the command chain and what they are responsible for."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import re
 
 import pytest
 from conftest import person_body
-from live_server import browser, browser_page, live_server, sign_in  # noqa: F401
+from county_support import build_county, created
+from live_server import DESKTOP, browser, browser_page, live_server, sign_in  # noqa: F401
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -39,15 +41,15 @@ def test_admin_keeps_the_roster(browser_page, make_user, tmp_path):  # noqa: F81
     expect(page).to_have_url(re.compile(r"/admin/people$"))
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(page.locator("h1")).to_have_text("人员")
-    expect(page.locator(".mainnav a")).to_have_text(["指挥大屏", "应急响应", "点位", "人员", "值守考核",
-                                                     "数据看板"])
+    expect(page.locator(".mainnav a")).to_have_text(["指挥大屏", "应急响应", "点位", "人员", "单位",
+                                                     "值守考核", "数据看板"])
     expect(page.locator("#empty")).to_have_text("暂无数据。")
 
     # Add a person through the form; they appear in the table with the category in Chinese.
     form = page.locator("#form")
     form.get_by_label("姓名").fill("张伟")
     form.get_by_label("电话").fill("13800000001")
-    form.get_by_label("单位").fill("城关镇农业农村办")
+    form.get_by_role("textbox", name="单位", exact=True).fill("城关镇农业农村办")
     form.get_by_label("类别").select_option(label="机关干部")
     form.get_by_label("技能").fill("水利工程巡查员、山洪预警员")
     form.get_by_role("button", name="保存").click()
@@ -60,7 +62,7 @@ def test_admin_keeps_the_roster(browser_page, make_user, tmp_path):  # noqa: F81
     # A bad phone number is explained next to the field, in plain words; nothing is added.
     form.get_by_label("姓名").fill("李娜")
     form.get_by_label("电话").fill("12ab")
-    form.get_by_label("单位").fill("石门村")
+    form.get_by_role("textbox", name="单位", exact=True).fill("石门村")
     form.get_by_label("类别").select_option(label="村干部")
     form.get_by_role("button", name="保存").click()
     expect(page.locator("#f-phone-error")).to_be_visible()
@@ -91,8 +93,8 @@ def test_admin_keeps_the_roster(browser_page, make_user, tmp_path):  # noqa: F81
     # Edit a person, then deactivate them (the confirmation is accepted).
     row(page, "李娜").get_by_role("button", name="编辑").click()
     expect(page.locator("#form-title")).to_have_text("编辑：李娜")
-    expect(form.get_by_label("单位")).to_have_value("石门村")
-    form.get_by_label("单位").fill("石门村村委会")
+    expect(form.get_by_role("textbox", name="单位", exact=True)).to_have_value("石门村")
+    form.get_by_role("textbox", name="单位", exact=True).fill("石门村村委会")
     form.get_by_role("button", name="保存").click()
     expect(page.locator("#notice")).to_have_text("已保存“李娜”。")
     expect(row(page, "李娜")).to_contain_text("石门村村委会")
@@ -125,7 +127,7 @@ def test_admin_keeps_the_roster(browser_page, make_user, tmp_path):  # noqa: F81
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_have_text("People")
     expect(page.locator(".mainnav a")).to_have_text(["Command screen", "Responses", "Posts", "People",
-                                                     "Duty records", "Dashboard"])
+                                                     "Units and leaders", "Duty records", "Dashboard"])
     expect(row(page, "王芳")).to_contain_text("Village official")
     expect(page.get_by_role("button", name="Upload and import")).to_be_visible()
 
@@ -159,3 +161,57 @@ def test_roster_pages_through_many_people(browser_page, make_user, admin):  # no
     expect(pager.locator(".page-info")).to_have_text("第 21–23 条，共 23 条")
     expect(page.locator("#table tbody tr")).to_have_count(3)
     expect(pager.get_by_role("button", name="下一页")).to_be_disabled()
+
+
+def test_people_belong_to_units_and_show_what_they_answer_for(browser, browser_page, live_server,  # noqa: F811
+                                                               make_user, admin, api_as):
+    county = build_county(admin, api_as)
+    wang = county.people["A"]["id"]
+    created(admin.post(f"/api/v1/units/{county.units['A']}/leaders", json={
+        "person_id": wang, "role": "duty"}))
+    created(admin.post(f"/api/v1/posts/{county.posts['A']['id']}/responsibles", json={
+        "person_id": wang, "role": "patrol"}))
+    page = browser_page
+    sign_in(page, make_user("admin"))
+    expect(row(page, "王建国")).to_contain_text("临安区 / 太湖源镇 / 白沙村")
+    expect(row(page, "王建国").locator('td[data-label="防汛责任"] li')).to_have_text([
+        "白沙水库 · 巡查责任人", "太湖源镇 · 带班领导"])
+    expect(row(page, "李秀英").locator('td[data-label="防汛责任"]')).to_have_text("—")
+
+    # A new person in a town; an account of the whole organisation may leave the unit out.
+    form = page.locator("#form")
+    units = form.get_by_label("所属单位")
+    expect(units.locator("option")).to_have_text([
+        "无（仅不限单位的账号可见）", "临安区", "临安区 / 天目山镇", "临安区 / 天目山镇 / 月亮桥村",
+        "临安区 / 太湖源镇", "临安区 / 太湖源镇 / 白沙村"])
+    form.get_by_label("姓名").fill("周立")
+    form.get_by_label("电话").fill("13900000031")
+    form.get_by_role("textbox", name="单位", exact=True).fill("天目山镇应急办")
+    units.select_option(label="临安区 / 天目山镇")
+    form.get_by_role("button", name="保存").click()
+    expect(row(page, "周立")).to_contain_text("临安区 / 天目山镇")
+
+    # Moving a person to another unit.
+    row(page, "李秀英").get_by_role("button", name="编辑").click()
+    expect(units).to_have_value(str(county.units["B1"]))
+    units.select_option(label="临安区 / 天目山镇")
+    form.get_by_role("button", name="保存").click()
+    expect(page.locator("#notice")).to_have_text("已保存“李秀英”。")
+    expect(row(page, "李秀英").locator('td[data-label="所属单位"]')).to_have_text("临安区 / 天目山镇")
+    assert admin.get(f"/api/v1/people/{county.people['B']['id']}").get_json()["unit_id"] \
+        == county.units["B"]
+
+    page.get_by_role("link", name="English").click()
+    expect(row(page, "王建国")).to_contain_text("白沙水库 · Patrol responsible")
+
+    # An administrator of town A sees its people only and keeps new ones inside the town.
+    context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="zh-CN")
+    town_page = context.new_page()
+    try:
+        sign_in(town_page, make_user("admin", "town-a-admin", unit_id=county.units["A"]))
+        expect(town_page.locator("#table tbody tr")).to_have_count(1)
+        town_units = town_page.locator("#form").get_by_label("所属单位")
+        expect(town_units.locator("option")).to_have_text(["临安区 / 太湖源镇", "临安区 / 太湖源镇 / 白沙村"])
+        expect(town_units).to_have_value(str(county.units["A"]))
+    finally:
+        context.close()

@@ -241,6 +241,35 @@ def test_offline_queue_survives_a_reload_without_network(app, clock, phones, com
     assert_arrived_once(app, duty, before + after, KINDS)
 
 
+def test_the_phone_shows_what_i_am_responsible_for_also_offline(phones, admin, commander, duty):
+    phone = bound_phone(phones, commander, duty)
+    panel = phone.page.locator("#responsibilities")
+    expect(panel).to_be_hidden()  # nothing to answer for yet
+
+    county = admin.post("/api/v1/units", json={"name": "临安区", "kind": "county"}).get_json()
+    town = admin.post("/api/v1/units", json={"name": "太湖源镇", "kind": "town",
+                                              "parent_id": county["id"]}).get_json()
+    assert admin.post(f"/api/v1/units/{town['id']}/leaders", json={
+        "person_id": duty.person_id, "role": "duty"}).status_code == 201
+    assert admin.post(f"/api/v1/posts/{duty.post['id']}/responsibles", json={
+        "person_id": duty.person_id, "role": "patrol"}).status_code == 201
+    phone.page.reload()
+    expect(panel.locator("h2")).to_have_text("我的防汛责任")
+    expect(panel.locator("li")).to_have_text(["石门水库 · 巡查责任人", "太湖源镇 · 带班领导"])
+    phone.page.goto("/m/?lang=en")
+    expect(panel.locator("li")).to_have_text(["石门水库 · Patrol responsible",
+                                              "太湖源镇 · Leader on duty"])
+
+    # Without a network the page, kept by the phone, still says it.
+    phone.page.goto("/m/?lang=zh_CN")
+    expect(panel.locator("li")).to_have_count(2)
+    phone.wait_until_offline_ready()
+    phone.set_offline(True)
+    phone.page.reload()
+    expect(phone.page.locator(".stale")).to_contain_text("网络不通，以下是")
+    expect(panel.locator("li")).to_have_text(["石门水库 · 巡查责任人", "太湖源镇 · 带班领导"])
+
+
 def test_a_record_the_server_refuses_is_shown_and_not_retried(app, phones, commander, duty):
     phone = bound_phone(phones, commander, duty)
     phone.set_offline(True)

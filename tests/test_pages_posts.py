@@ -1,11 +1,14 @@
-"""The post catalogue page in a real browser: a commander adds, corrects and imports posts."""
+"""The post catalogue page in a real browser: a commander adds, corrects and imports posts, places
+them in the units of the command chain and names their responsible persons."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from live_server import browser, browser_page, live_server, sign_in  # noqa: F401
+from conftest import person_body
+from county_support import build_county, created
+from live_server import DESKTOP, browser, browser_page, live_server, sign_in  # noqa: F401
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -67,3 +70,77 @@ def test_commander_keeps_the_post_catalogue(browser_page, make_user, tmp_path): 
     page.get_by_role("link", name="English").click()
     expect(page.locator("#table tbody tr", has_text="溪口山塘")).to_contain_text("Pond")
     expect(page.locator("#table tbody tr", has_text="石门水库")).to_contain_text("Reservoir")
+
+
+def row(page, name: str):
+    return page.locator("#table tbody tr", has_text=name)
+
+
+def test_posts_lie_in_units_and_have_responsible_persons(browser, browser_page, live_server,  # noqa: F811
+                                                          make_user, admin, api_as):
+    county = build_county(admin, api_as)
+    created(admin.post("/api/v1/people", json=person_body(
+        name="赵敏", phone="13900000021", unit="白沙村", unit_id=county.units["A1"])))
+    page = browser_page
+    sign_in(page, make_user("commander"))
+    page.goto("/admin/posts")
+    reservoir = row(page, "白沙水库")
+    expect(reservoir.locator('td[data-label="所属单位"]')).to_have_text("临安区 / 太湖源镇 / 白沙村")
+    expect(reservoir.locator('td[data-label="责任人"]')).to_have_text("—")
+
+    # A new post in a village of the chain.
+    form = page.locator("#form")
+    form.get_by_label("名称").fill("白沙山塘")
+    form.get_by_label("类型").select_option(label="山塘")
+    form.get_by_label("纬度").fill("30.21")
+    form.get_by_label("经度").fill("119.51")
+    form.get_by_label("所属单位").select_option(label="临安区 / 太湖源镇 / 白沙村")
+    form.get_by_role("button", name="保存").click()
+    expect(row(page, "白沙山塘").locator('td[data-label="所属单位"]')).to_have_text(
+        "临安区 / 太湖源镇 / 白沙村")
+
+    # The reservoir's three responsible persons: named from the roster, in the rules' order.
+    reservoir.get_by_role("button", name="责任人").click()
+    card = page.locator("#responsibles")
+    expect(card.locator("h2")).to_have_text("责任人 · 白沙水库")
+    expect(card.locator("#responsible-list")).to_have_text("尚未指定。")
+    card.get_by_label("职责").select_option(label="巡查责任人")
+    card.get_by_label("人员").fill("赵")
+    card.locator(".candidates li", has_text="赵敏").get_by_role("button", name="添加").click()
+    expect(page.locator("#notice")).to_have_text("已指定赵敏为白沙水库巡查责任人。")
+    card.get_by_label("职责").select_option(label="行政责任人")
+    card.get_by_label("人员").fill("13900000001")
+    card.locator(".candidates li", has_text="王建国").get_by_role("button", name="添加").click()
+    expect(card.locator("#responsible-list li")).to_have_text([
+        "行政责任人 王建国 13900000001移出", "巡查责任人 赵敏 13900000021移出"])
+    expect(reservoir.locator('td[data-label="责任人"] li')).to_have_text([
+        "行政责任人 王建国", "巡查责任人 赵敏"])
+
+    # Removing one leaves the other.
+    card.locator("#responsible-list li", has_text="赵敏").get_by_role("button", name="移出").click()
+    expect(page.locator("#notice")).to_have_text("赵敏已不再担任白沙水库巡查责任人。")
+    expect(reservoir.locator('td[data-label="责任人"]')).to_have_text("行政责任人 王建国")
+    card.get_by_role("button", name="完成").click()
+    expect(card).to_be_hidden()
+    listed = admin.get(f"/api/v1/posts/{county.posts['A']['id']}/responsibles").get_json()
+    assert [(r["name"], r["role"]) for r in listed["items"]] == [("王建国", "administrative")]
+
+    page.get_by_role("link", name="English").click()
+    expect(row(page, "白沙水库").locator('td[data-label="Responsible persons"]')).to_have_text(
+        "Administrative responsible 王建国")
+
+    # A commander of town B sees its posts, chooses among its units and its people only.
+    context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="zh-CN")
+    town_page = context.new_page()
+    try:
+        sign_in(town_page, make_user("commander", "town-b-commander", unit_id=county.units["B"]))
+        town_page.goto("/admin/posts")
+        expect(town_page.locator("#table tbody tr")).to_have_count(1)
+        units = town_page.locator("#form").get_by_label("所属单位")
+        expect(units.locator("option")).to_have_text(["临安区 / 天目山镇", "临安区 / 天目山镇 / 月亮桥村"])
+        row(town_page, "月亮桥山塘").get_by_role("button", name="责任人").click()
+        town_card = town_page.locator("#responsibles")
+        town_card.get_by_label("人员").fill("王建国")
+        expect(town_card.locator(".candidates")).to_have_text("没有符合条件的在用人员。")
+    finally:
+        context.close()

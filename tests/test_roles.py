@@ -272,6 +272,7 @@ EXPECTED = {
         f"/api/v1/checkins/{w.checkin_id}/review", {"json": {"verdict": "confirmed",
                                                              "note": "现场核实在岗"}})),
     ("GET", "/api/v1/me/assignments"): (STAFF, lambda w: ("/api/v1/me/assignments", {})),
+    ("GET", "/api/v1/me/responsibilities"): (STAFF, lambda w: ("/api/v1/me/responsibilities", {})),
     ("POST", "/api/v1/assignments/<int:assignment_id>/ack"): (STAFF, lambda w: (
         f"/api/v1/assignments/{w.staff_assignment_id}/ack", {})),
     ("POST", "/api/v1/reports"): (STAFF, lambda w: ("/api/v1/reports", {"json": report_body()})),

@@ -1,4 +1,5 @@
-"""Field endpoints used by phones: check-ins, my assignments, acknowledgements, hazard reports."""
+"""Field endpoints used by phones: check-ins, my assignments and responsibilities, acknowledgements,
+hazard reports."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from .. import clock, db
 from ..errors import forbidden, not_found
 from ..models import FieldReport, Person
 from ..presenters import checkin_json, iso, recorded_checkin_json, report_json
-from ..services import accounts, checkins, duty, reports
+from ..services import accounts, checkins, duty, organisation, reports
 from .assignments import assignments_json
 from .endpoint import endpoint
+from .organisation import responsibilities_json
 from .schemas.assignments import AssignmentAnswer
 from .schemas.field import (
     CheckInAnswer,
@@ -22,6 +24,7 @@ from .schemas.field import (
     ReportBody,
     ReviewBody,
 )
+from .schemas.organisation import Responsibilities
 
 bp = Blueprint("field", __name__, url_prefix="/api/v1")
 STAFF = ("staff",)
@@ -94,6 +97,16 @@ def my_assignments(principal):
         "checked_in": row["checked_in"],
     } for row in duty.my_assignments(db.session(), principal.person_id, clock.now())]
     return jsonify({"items": items, "total": len(items)})
+
+
+@endpoint(bp, "/me/responsibilities", "GET",
+          summary="What I am responsible for: posts with my role (巡查责任人...) and the units I "
+                  "lead (带班领导...)", roles=STAFF, response=Responsibilities)
+def my_responsibilities(principal):
+    person_ids = [principal.person_id] if principal.person_id else []
+    found = organisation.responsibilities_of(db.session(), person_ids)
+    return jsonify(responsibilities_json(found.get(principal.person_id,
+                                                   organisation.Responsibilities())))
 
 
 @endpoint(bp, "/assignments/<int:assignment_id>/ack", "POST",

@@ -47,6 +47,16 @@ def responsible_json(responsible, person: Person) -> dict:
             "created_at": iso(responsible.created_at)}
 
 
+def responsibilities_json(found: organisation.Responsibilities) -> dict:
+    """What one person answers for: `{"posts": [...], "units": [...]}`."""
+    return {
+        "posts": [{"post_id": post.id, "name": post.name, "role": responsible.role}
+                  for responsible, post in found.posts],
+        "units": [{"unit_id": unit.id, "name": unit.name, "path": organisation.path_names(unit),
+                   "role": leader.role} for leader, unit in found.units],
+    }
+
+
 @endpoint(bp, "/units", "POST", summary="Add a county, town or village", roles=("admin",),
           body=UnitBody, response=UnitAnswer, status=201)
 def create_unit(principal, body: UnitBody):
@@ -56,11 +66,17 @@ def create_unit(principal, body: UnitBody):
     return jsonify(unit_json(unit)), 201
 
 
-@endpoint(bp, "/units", "GET", summary="The units in tree order (those in the caller's scope)",
+@endpoint(bp, "/units", "GET",
+          summary="The units in tree order (those in the caller's scope), each with its leaders",
           roles=WATCHING_ROLES, response=UnitsList)
 def list_units(principal):
-    units = organisation.list_units(db.session())
-    return jsonify({"items": [unit_json(u) for u in units], "total": len(units)})
+    session = db.session()
+    units = organisation.list_units(session)
+    leaders: dict[int, list[dict]] = {unit.id: [] for unit in units}
+    for leader, person in organisation.leaders_of(session, list(leaders)):
+        leaders[leader.unit_id].append(leader_json(leader, person))
+    items = [{**unit_json(unit), "leaders": leaders[unit.id]} for unit in units]
+    return jsonify({"items": items, "total": len(items)})
 
 
 @endpoint(bp, "/units/<int:unit_id>", "GET", summary="One unit", roles=WATCHING_ROLES,

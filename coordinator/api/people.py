@@ -7,9 +7,10 @@ from flask import Blueprint, jsonify
 from .. import clock, db
 from ..models import WATCHING_ROLES
 from ..presenters import person_json
-from ..services import imports, people
+from ..services import imports, organisation, people
 from ..services.fields import PersonBody
 from .endpoint import endpoint
+from .organisation import responsibilities_json
 from .schemas.common import ImportAnswer
 from .schemas.people import PeopleList, PeopleQuery, PersonAnswer, PersonPatch
 from .uploads import uploaded_file
@@ -19,25 +20,34 @@ READERS = WATCHING_ROLES
 EDITORS = ("admin",)
 
 
+def people_json(session, items: list) -> list[dict]:
+    """People as answered: each with what they are responsible for (one query for them all)."""
+    found = organisation.responsibilities_of(session, [person.id for person in items])
+    return [{**person_json(person), "responsibilities": responsibilities_json(found[person.id])}
+            for person in items]
+
+
 @endpoint(bp, "", "POST", summary="Add a person to the roster", roles=EDITORS,
           body=PersonBody, response=PersonAnswer, status=201)
 def create_person(principal, body: PersonBody):
     session = db.session()
     person = people.create_person(session, principal.actor, clock.now(), body.model_dump())
-    return jsonify(person_json(person)), 201
+    return jsonify(people_json(session, [person])[0]), 201
 
 
 @endpoint(bp, "", "GET", summary="Search the roster", roles=READERS, query=PeopleQuery,
           response=PeopleList)
 def list_people(principal, query: PeopleQuery):
-    items, total = people.list_people(db.session(), **query.model_dump())
-    return jsonify({"items": [person_json(p) for p in items], "total": total})
+    session = db.session()
+    items, total = people.list_people(session, **query.model_dump())
+    return jsonify({"items": people_json(session, items), "total": total})
 
 
 @endpoint(bp, "/<int:person_id>", "GET", summary="One person", roles=READERS,
           response=PersonAnswer)
 def get_person(principal, person_id: int):
-    return jsonify(person_json(people.get_person(db.session(), person_id)))
+    session = db.session()
+    return jsonify(people_json(session, [people.get_person(session, person_id)])[0])
 
 
 @endpoint(bp, "/<int:person_id>", "PATCH", summary="Edit a person (only the fields sent)",
@@ -47,7 +57,7 @@ def update_person(principal, person_id: int, body: PersonPatch):
     person = people.get_person(session, person_id)
     people.update_person(session, principal.actor, clock.now(), person,
                          body.model_dump(exclude_unset=True))
-    return jsonify(person_json(person))
+    return jsonify(people_json(session, [person])[0])
 
 
 @endpoint(bp, "/<int:person_id>/deactivate", "POST",
@@ -58,7 +68,7 @@ def deactivate_person(principal, person_id: int):
     person = people.get_person(session, person_id)
     people.update_person(session, principal.actor, clock.now(), person, {"active": False},
                          action="deactivate")
-    return jsonify(person_json(person))
+    return jsonify(people_json(session, [person])[0])
 
 
 @endpoint(bp, "/import", "POST", summary="Import people from a CSV or XLSX file (matched by phone)",

@@ -3,14 +3,16 @@ leaders (指挥长, 副指挥长, 带班领导) and the responsible persons of p
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import forbidden, not_found, validation_error
 from ..models import (
     PARENT_KIND,
+    RESPONSIBLE_ROLES,
     UNIT_KINDS,
     Person,
     Post,
@@ -23,6 +25,9 @@ from . import audit, catalogue, scope
 PATH_SEPARATOR = "/"
 UNIT_KIND_WORDS = {"县": "county", "区": "county", "县区": "county", "镇": "town", "乡": "town",
                    "乡镇": "town", "街道": "town", "村": "village", "社区": "village"}
+# A post's responsible persons in the order the rules name them: 行政, 技术, 巡查, then 包点联系人.
+RESPONSIBLE_ORDER = case({role: rank for rank, role in enumerate(RESPONSIBLE_ROLES)},
+                         value=PostResponsible.role)
 
 
 def get_unit(db: Session, unit_id: int) -> Unit:
@@ -167,7 +172,7 @@ def responsibles_of(db: Session, post_ids: list[int]) -> list[tuple[PostResponsi
     return db.execute(select(PostResponsible, Person)
                       .join(Person, Person.id == PostResponsible.person_id)
                       .where(PostResponsible.post_id.in_(post_ids))
-                      .order_by(PostResponsible.post_id, PostResponsible.role,
+                      .order_by(PostResponsible.post_id, RESPONSIBLE_ORDER,
                                 PostResponsible.id)).all()
 
 
@@ -182,3 +187,30 @@ def remove_responsible(db: Session, actor: audit.Actor, at: datetime,
     audit.record(db, actor, "delete", None, at=at, entity_type="post_responsibles",
                  entity_id=responsible_id, before=before)
     return responsible, person
+
+
+@dataclass
+class Responsibilities:
+    """What one person answers for: posts (with the role) and the units they lead."""
+
+    posts: list[tuple[PostResponsible, Post]] = field(default_factory=list)
+    units: list[tuple[UnitLeader, Unit]] = field(default_factory=list)
+
+
+def responsibilities_of(db: Session, person_ids: list[int]) -> dict[int, Responsibilities]:
+    """For each person, the active posts they are responsible for (by name) and the units they
+    lead (in tree order), as far as the caller's scope shows them."""
+    found = {person_id: Responsibilities() for person_id in person_ids}
+    if not person_ids:
+        return found
+    posts = db.execute(select(PostResponsible, Post).join(Post, Post.id == PostResponsible.post_id)
+                       .where(PostResponsible.person_id.in_(person_ids), Post.active.is_(True))
+                       .order_by(Post.name, RESPONSIBLE_ORDER, PostResponsible.id))
+    for responsible, post in posts:
+        found[responsible.person_id].posts.append((responsible, post))
+    units = db.execute(select(UnitLeader, Unit).join(Unit, Unit.id == UnitLeader.unit_id)
+                       .where(UnitLeader.person_id.in_(person_ids))
+                       .order_by(Unit.path, UnitLeader.role, UnitLeader.id))
+    for leader, unit in units:
+        found[leader.person_id].units.append((leader, unit))
+    return found

@@ -1,8 +1,10 @@
-"""The duty roster (值班表) of an event for one day: posts, shifts, names, units and phones."""
+"""The duty roster (值班表) of an event for one day: the leaders on duty (带班领导), and post by
+post its responsible persons, shifts, names, units and phones."""
 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -12,11 +14,45 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Assignment, Event, Person, Post, Shift
+from ..models import Assignment, Event, Person, Post, Shift, Unit
 from ..presenters import DISPLAY_ZONE
+from . import organisation
 
 WEEKDAYS = "一二三四五六日"
-HEADERS = ("点位", "班次", "值班人员", "单位", "联系电话")
+HEADERS = ("点位", "责任人", "班次", "值班人员", "单位", "联系电话")
+RESPONSIBLE_WORDS = {"administrative": "行政责任人", "technical": "技术责任人",
+                     "patrol": "巡查责任人", "contact": "包点联系人"}
+LINE_HEIGHT_PT = 15  # one line of 11 pt text in a row of the workbook
+
+
+@dataclass
+class RosterPerson:
+    """A leader on duty or a post's responsible person, as the roster prints them."""
+
+    name: str
+    phone: str | None
+    role: str = ""  # a responsible person's role in words: 行政责任人...
+
+    @property
+    def text(self) -> str:
+        who = f"{self.role}：{self.name}" if self.role else self.name
+        return f"{who}　{self.phone}" if self.phone else who
+
+
+@dataclass
+class RosterLeaders:
+    """The leaders on duty of one unit (`unit` None: the leader named for this roster by hand)."""
+
+    unit: str | None
+    people: list[RosterPerson]
+
+    @property
+    def text(self) -> str:
+        """`带班领导（太湖源镇）：王建国　　联系电话：139…；…`, as the printed heading says it."""
+        label = f"带班领导（{self.unit}）" if self.unit else "带班领导"
+        people = "；".join(f"{p.name}　　联系电话：{p.phone}" if p.phone else p.name
+                          for p in self.people)
+        return f"{label}：{people}"
 
 
 @dataclass
@@ -42,6 +78,7 @@ class RosterPost:
     name: str
     village: str | None
     shifts: list[RosterShift] = field(default_factory=list)
+    responsibles: list[RosterPerson] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -53,8 +90,7 @@ class DutyRoster:
     title: str
     event_name: str
     day: date
-    leader: str | None
-    leader_phone: str | None
+    leaders: list[RosterLeaders]
     posts: list[RosterPost]
 
     @property
@@ -74,9 +110,39 @@ def shift_label(start: datetime, end: datetime, day: date) -> str:
     return f"{side(start)}—{side(end)}"
 
 
+def towns_of(db: Session, posts: list[Post]) -> list[Unit]:
+    """The towns the posts lie in (a post in a village lies in its town), in tree order."""
+    units = db.scalars(select(Unit).where(
+        Unit.id.in_({p.unit_id for p in posts if p.unit_id is not None}))).all()
+    towns = {u.id if u.kind == "town" else u.parent_id
+             for u in units if u.kind in ("town", "village")}
+    return organisation.list_units(db, towns)
+
+
+def roster_leaders(db: Session, event: Event, posts: list[Post], leader: str | None,
+                   leader_phone: str | None) -> list[RosterLeaders]:
+    """The leaders on duty (带班领导) who head the roster: the event's own unit's, then, for a
+    county's event (or one of the whole organisation), those of the towns of its posts. A
+    leader named by hand stands for the event's own unit's: which of its leaders on duty holds
+    this day is not in the records."""
+    own = db.get(Unit, event.unit_id) if event.unit_id is not None else None
+    # A town account sees a county's event but not the county: it is read as a county's event.
+    towns = towns_of(db, posts) if own is None or own.kind == "county" else []
+    units = ([own] if own is not None and not leader else []) + towns
+    people: dict[int, list[RosterPerson]] = {unit.id: [] for unit in units}
+    for unit_leader, person in organisation.leaders_of(db, list(people)):
+        if unit_leader.role == "duty":
+            people[unit_leader.unit_id].append(RosterPerson(person.name, person.phone))
+    lines = [RosterLeaders(unit.name, people[unit.id]) for unit in units if people[unit.id]]
+    if leader:
+        lines.insert(0, RosterLeaders(None, [RosterPerson(leader, leader_phone)]))
+    return lines
+
+
 def duty_roster(db: Session, event: Event, day: date, org_name: str = "",
                 leader: str | None = None, leader_phone: str | None = None) -> DutyRoster:
-    """The shifts of `event` that run on `day` (Beijing time), post by post, with who holds them."""
+    """The shifts of `event` that run on `day` (Beijing time), post by post, with who holds them
+    and who is responsible for the post, under the leaders on duty."""
     begin = datetime.combine(day, time(0), DISPLAY_ZONE)
     end = begin + timedelta(days=1)
     shifts = db.scalars(select(Shift).where(
@@ -101,9 +167,13 @@ def duty_roster(db: Session, event: Event, day: date, org_name: str = "",
             lines.append(RosterLine("", "", "", missing=shift.required - len(lines)))
         entry.shifts.append(RosterShift(shift.id, shift.starts_at, shift.ends_at,
                                         shift_label(shift.starts_at, shift.ends_at, day), lines))
+    for responsible, person in organisation.responsibles_of(db, list(rows)):
+        rows[responsible.post_id].responsibles.append(RosterPerson(
+            person.name, person.phone, RESPONSIBLE_WORDS[responsible.role]))
     ordered = sorted(rows.values(), key=lambda p: (p.village or "", p.name))
-    return DutyRoster(f"{org_name}防汛防台值班表", event.name, day, leader or None,
-                      leader_phone or None, ordered)
+    leaders = roster_leaders(db, event, list(posts.values()), leader or None,
+                             leader_phone or None)
+    return DutyRoster(f"{org_name}防汛防台值班表", event.name, day, leaders, ordered)
 
 
 def _width(text: str) -> int:
@@ -119,6 +189,7 @@ def roster_xlsx(roster: DutyRoster) -> bytes:
     thin = Side(style="thin", color="000000")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    lines = Alignment(horizontal="left", vertical="center", wrap_text=True)
     columns = len(HEADERS)
     last = get_column_letter(columns)
 
@@ -132,9 +203,8 @@ def roster_xlsx(roster: DutyRoster) -> bytes:
     sheet.row_dimensions[1].height = 32
     banner(2, f"{roster.event_name}　　{roster.day_text}", 11)
     row = 3
-    if roster.leader:
-        phone = f"　　联系电话：{roster.leader_phone}" if roster.leader_phone else ""
-        banner(row, f"带班领导：{roster.leader}{phone}", 11, align="left")
+    for leaders in roster.leaders:
+        banner(row, leaders.text, 11, align="left")
         row += 1
     header_row = row
     for column, text in enumerate(HEADERS, start=1):
@@ -147,23 +217,33 @@ def roster_xlsx(roster: DutyRoster) -> bytes:
     row += 1
     for post in roster.posts:
         post_first = row
+        responsibles = [person.text for person in post.responsibles]
+        widths[1] = max([widths[1], *map(_width, responsibles)])
         for shift in post.shifts:
             shift_first = row
             for line in shift.lines:
                 name = f"（缺{line.missing}人）" if line.missing else line.name
-                values = (post.name, shift.label, name, line.unit, line.phone)
+                values = (post.name, "\n".join(responsibles), shift.label, name, line.unit,
+                          line.phone)
                 for column, value in enumerate(values, start=1):
                     cell = sheet.cell(row=row, column=column, value=value)
-                    cell.alignment = centre
+                    cell.alignment = lines if column == 2 else centre
                     cell.border = border
                     cell.font = Font(name="宋体", size=11, color="C00000" if line.missing else None)
-                    widths[column - 1] = max(widths[column - 1], _width(value))
+                    if column != 2:
+                        widths[column - 1] = max(widths[column - 1], _width(value))
                 row += 1
             if row - shift_first > 1:
-                sheet.merge_cells(start_row=shift_first, start_column=2, end_row=row - 1,
-                                  end_column=2)
+                sheet.merge_cells(start_row=shift_first, start_column=3, end_row=row - 1,
+                                  end_column=3)
         if row - post_first > 1:
-            sheet.merge_cells(start_row=post_first, start_column=1, end_row=row - 1, end_column=1)
+            for column in (1, 2):
+                sheet.merge_cells(start_row=post_first, start_column=column, end_row=row - 1,
+                                  end_column=column)
+        if len(responsibles) > row - post_first:  # the merged cell needs room for every line
+            height = math.ceil(len(responsibles) / (row - post_first)) * LINE_HEIGHT_PT
+            for tall in range(post_first, row):
+                sheet.row_dimensions[tall].height = height
     if not roster.posts:
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
         sheet.cell(row=row, column=1, value="当日无值班安排").alignment = centre

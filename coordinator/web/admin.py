@@ -1,4 +1,5 @@
-"""Administration pages: the roster, the post catalogue, responses and their shifts."""
+"""Administration pages: the roster, the post catalogue, the units of the command chain,
+responses and their shifts."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import clock, db
-from ..models import COMMANDING_ROLES, WATCHING_ROLES, Event
+from ..models import COMMANDING_ROLES, PARENT_KIND, WATCHING_ROLES, Event
 from ..presenters import DISPLAY_ZONE
 from ..security import current_principal
 from .pages import page_for
@@ -19,6 +20,8 @@ READERS = WATCHING_ROLES
 PEOPLE_EDITORS = ("admin",)
 POST_EDITORS = COMMANDING_ROLES
 EVENT_EDITORS = COMMANDING_ROLES
+UNIT_EDITORS = ("admin",)  # the administrator draws the command chain
+LEADER_EDITORS = COMMANDING_ROLES  # the command center names who leads and who is responsible
 
 # Each entry: the page's endpoint, who may open it, and the endpoints that mark it as current.
 # The command-center pages (coordinator/web/command.py) build their menu from this list too.
@@ -27,12 +30,14 @@ NAV = (
     ("admin.events_page", READERS, ("admin.events_page", "admin.event")),
     ("admin.posts", READERS, ("admin.posts",)),
     ("admin.people", READERS, ("admin.people",)),
+    ("admin.units", READERS, ("admin.units",)),
 )
 
 
 def nav_labels() -> dict[str, str]:
     return {"command.index": _("Command screen"), "admin.events_page": _("Responses"),
-            "admin.posts": _("Posts"), "admin.people": _("People")}
+            "admin.posts": _("Posts"), "admin.people": _("People"),
+            "admin.units": _("Units and leaders")}
 
 
 def role_names() -> dict[str, str]:
@@ -56,6 +61,23 @@ def post_kinds() -> dict[str, str]:
         "embankment": _("River embankment"),
         "other": _("Other"),
     }
+
+
+def unit_kinds() -> dict[str, str]:
+    return {"county": _("County (district)"), "town": _("Town (township)"),
+            "village": _("Village (community)")}
+
+
+def leader_roles() -> dict[str, str]:
+    return {"chief": _("Chief commander"), "deputy": _("Deputy commander"),
+            "duty": _("Leader on duty")}
+
+
+def responsible_roles() -> dict[str, str]:
+    """A post's responsible persons; a reservoir's three are the first three."""
+    return {"administrative": _("Administrative responsible"),
+            "technical": _("Technical responsible"), "patrol": _("Patrol responsible"),
+            "contact": _("Post contact")}
 
 
 def event_kinds() -> dict[str, str]:
@@ -120,10 +142,58 @@ def import_strings() -> dict[str, str]:
     }
 
 
+def picker_strings() -> dict[str, str]:
+    """What the person picker says (choosing a unit's leader or a post's responsible person)."""
+    return {
+        "no_people": _("No active person matches."),
+        "add": _("Add"),
+        "remove": _("Remove"),
+        "nobody_named": _("Nobody named yet."),
+        "person_gone": _("This person is deactivated or no longer exists."),
+    }
+
+
+def unit_choice_strings() -> dict[str, str]:
+    """What the pages with a unit select say about it (people, posts)."""
+    return {"unit_none": _("None (seen only by accounts of the whole organisation)")}
+
+
+def unit_strings() -> dict:
+    return {
+        **common_strings(),
+        **import_strings(),
+        **picker_strings(),
+        "created": _("{name} was added."),
+        "conflict_message": _("A unit of this name exists already under the same unit above."),
+        "leader_added": _("{name} leads {unit} as {role}."),
+        "leader_removed": _("{name} no longer leads {unit} as {role}."),
+        "confirm_remove_leader": _("Remove {name} as {role} of {unit}?"),
+        "no_parent": _("None: a county has no unit above"),
+        "choose_parent": _("Choose the unit above"),
+        "kinds": unit_kinds(),
+        "roles": leader_roles(),
+        "parent_kind": PARENT_KIND,
+        "fields": {"name": _("Name"), "kind": _("Kind"), "parent_id": _("Unit above"),
+                   "parent": _("Unit above"), "chief": _("Chief commander"),
+                   "deputy": _("Deputy commander"), "duty": _("Leader on duty")},
+        "field_errors": {
+            "name": _("Enter a name of at most 80 characters, without “/”."),
+            "kind": _("The kind is county, town or village."),
+            "parent_id": _("Choose the unit above: a town lies under a county, a village under "
+                           "a town; a county has none."),
+            "parent": _("Name the unit above by its name or path: a town lies under a county, a "
+                        "village under a town; a county has none."),
+            **dict.fromkeys(("chief", "deputy", "duty"), _(
+                "No person on the roster has this phone number; import the people first.")),
+        },
+    }
+
+
 def people_strings() -> dict:
     return {
         **common_strings(),
         **import_strings(),
+        **unit_choice_strings(),
         "form_edit": _("Edit {name}"),
         "created": _("{name} was added."),
         "updated": _("{name} was saved."),
@@ -135,7 +205,8 @@ def people_strings() -> dict:
         "conflict_message": _("This phone number already belongs to someone on the roster."),
         "fields": {"name": _("Full name"), "phone": _("Phone"), "unit": _("Unit"),
                    "kind": _("Category"), "skills": _("Skills"), "home_lat": _("Home latitude"),
-                   "home_lon": _("Home longitude")},
+                   "home_lon": _("Home longitude"), "unit_id": _("Organisation unit"),
+                   "unit_path": _("Organisation unit")},
         "field_errors": {
             "name": _("Enter the name."),
             "phone": _("Enter a valid phone number: digits only, for example 13800000001."),
@@ -144,8 +215,12 @@ def people_strings() -> dict:
             "skills": _("At most 30 skills, each at most 40 characters."),
             "home_lat": _("The latitude is a number from -90 to 90."),
             "home_lon": _("The longitude is a number from -180 to 180."),
+            "unit_id": _("Choose one of your units."),
+            "unit_path": _("No unit of yours has this path (county/town/village)."),
         },
         "kinds": person_kinds(),
+        "post_roles": responsible_roles(),
+        "unit_roles": leader_roles(),
     }
 
 
@@ -153,6 +228,13 @@ def post_strings() -> dict:
     return {
         **common_strings(),
         **import_strings(),
+        **unit_choice_strings(),
+        **picker_strings(),
+        "responsibles": _("Responsible persons"),
+        "responsible_added": _("{name} is {role} of {post}."),
+        "responsible_removed": _("{name} is no longer {role} of {post}."),
+        "confirm_remove_responsible": _("Remove {name} as {role} of {post}?"),
+        "roles": responsible_roles(),
         "form_edit": _("Edit {name}"),
         "created": _("{name} was added."),
         "updated": _("{name} was saved."),
@@ -164,7 +246,9 @@ def post_strings() -> dict:
         "conflict_message": _("A post with this name already exists."),
         "fields": {"name": _("Name"), "kind": _("Kind"), "lat": _("Latitude"),
                    "lon": _("Longitude"), "radius_m": _("Geofence radius (m)"),
-                   "village": _("Village"), "risk": _("Risk level")},
+                   "village": _("Village"), "risk": _("Risk level"),
+                   "unit_id": _("Organisation unit"), "unit_path": _("Organisation unit"),
+                   **responsible_roles()},
         "field_errors": {
             "name": _("Enter the name of the post."),
             "kind": _("The kind is one of: reservoir, pond, landslide spot, low-lying road, "
@@ -175,6 +259,10 @@ def post_strings() -> dict:
             "radius_m": _("The radius is a number of metres above 0 and at most 10000."),
             "village": _("The village name is too long."),
             "risk": _("The risk level is 1, 2, 3 or 4."),
+            "unit_id": _("Choose one of your units."),
+            "unit_path": _("No unit of yours has this path (county/town/village)."),
+            **dict.fromkeys(responsible_roles(), _(
+                "No person on the roster has this phone number; import the people first.")),
         },
         "kinds": post_kinds(),
     }
@@ -277,7 +365,16 @@ def people(principal):
 def posts(principal):
     return render_template("admin/posts.html", principal=principal,
                            can_edit=principal.role in POST_EDITORS, i18n=post_strings(),
-                           kinds=post_kinds())
+                           kinds=post_kinds(), responsible_roles=responsible_roles())
+
+
+@bp.get("/units")
+@page_for(*READERS)
+def units(principal):
+    return render_template("admin/units.html", principal=principal,
+                           can_edit=principal.role in UNIT_EDITORS,
+                           can_lead=principal.role in LEADER_EDITORS, i18n=unit_strings(),
+                           kinds=unit_kinds(), leader_roles=leader_roles())
 
 
 @bp.get("/events")

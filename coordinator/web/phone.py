@@ -23,6 +23,7 @@ from .. import clock, db
 from ..models import Person
 from ..security import DEVICE_COOKIE, require, sign_in_session
 from ..services import accounts
+from .admin import leader_roles, responsible_roles
 from .pages import page_for, public_page
 
 bp = Blueprint("phone", __name__, url_prefix="/m")
@@ -36,6 +37,7 @@ SHELL_STATIC = (
     "js/phone-geo.js",
     "js/phone-map.js",
     "js/phone-queue.js",
+    "js/phone-responsibilities.js",
     "js/phone-store.js",
     "vendor/leaflet/leaflet.js",
     "vendor/leaflet/leaflet.css",
@@ -186,6 +188,8 @@ def phone_strings() -> dict:
         "sent_ok": _("sent"),
         "inside": _("inside the geofence"),
         "outside": _("not inside the geofence"),
+        "post_roles": responsible_roles(),
+        "unit_roles": leader_roles(),
     }
 
 
@@ -200,6 +204,7 @@ def home(principal):
                   "tileUrl": config["TILE_URL"], "serviceWorker": url_for("phone.service_worker"),
                   "csrfUrl": url_for("phone.csrf_token"),
                   "assignmentsUrl": url_for("field.my_assignments"),
+                  "responsibilitiesUrl": url_for("field.my_responsibilities"),
                   "checkinsUrl": url_for("field.create_checkin"),
                   "reportsUrl": url_for("field.create_report"),
                   "ackUrl": url_for("field.acknowledge", assignment_id=0)})

@@ -48,7 +48,8 @@ function explainFile(reason) {
 
 /**
  * Wire the page. `config`: {cells: {column: item => text|Node}, toBody(form), fill(form, item),
- * blank(form)}; the columns themselves come from the table's headings in the template.
+ * blank(form), actions?: item => [Node]} (buttons before "Edit"); the columns themselves come
+ * from the table's headings in the template. Answers {reload()}.
  */
 export function catalogue(config) {
   const page = document.getElementById("page");
@@ -60,7 +61,7 @@ export function catalogue(config) {
   const state = { q: "", offset: 0, total: 0, request: 0, editing: null };
 
   function actions(item) {
-    const cell = el("div", { class: "row-actions" },
+    const cell = el("div", { class: "row-actions" }, ...(config.actions ? config.actions(item) : []),
       el("button", { type: "button", class: "small", onclick: () => edit(item) }, T.edit));
     cell.append(item.active
       ? el("button", { type: "button", class: "small danger", onclick: () => deactivate(item) }, T.deactivate)
@@ -202,9 +203,11 @@ export function catalogue(config) {
   if (importForm) wireImport(importForm, `${endpoint}/import`, load);
 
   load();
+  return { reload: load };
 }
 
-function wireImport(form, url, reload) {
+/** Upload the import form's file to `url`, show the rows it skipped, then `reload()` the page. */
+export function wireImport(form, url, reload) {
   const progress = form.querySelector(".progress");
   const bar = progress.querySelector("progress");
   const label = progress.querySelector(".progress-text");

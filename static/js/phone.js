@@ -5,6 +5,7 @@ import { ApiFailure, T, api, el, fmt, localTime, timeRange } from "./common.js";
 import { bearingDeg, compassPoint, distanceM, readPosition } from "./phone-geo.js";
 import { postMap } from "./phone-map.js";
 import { Outbox } from "./phone-queue.js";
+import { showResponsibilities } from "./phone-responsibilities.js";
 import * as store from "./phone-store.js";
 
 const S = JSON.parse(document.getElementById("settings").textContent);
@@ -495,12 +496,14 @@ window.addEventListener("online", () => {
   showNetwork();
   outbox.flush();
   loadDuties();
+  showResponsibilities(S.responsibilitiesUrl, S.personId);
 });
 window.addEventListener("offline", showNetwork);
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") outbox.flush();
 });
 await renderRecords();
+showResponsibilities(S.responsibilitiesUrl, S.personId);
 await loadDuties();
 outbox.flush();
 locate().catch(() => {}); // shown in the position line

@@ -31,11 +31,6 @@ class UnitAnswer(Answer):
     path: list[str] = Field(description="the names of the unit and those above it, top first")
 
 
-class UnitsList(Answer):
-    items: list[UnitAnswer]
-    total: int
-
-
 class LeaderBody(Body):
     person_id: Id
     role: LeaderRole
@@ -49,6 +44,15 @@ class LeaderAnswer(Answer):
     phone: str
     role: LeaderRole
     created_at: AwareDatetime
+
+
+class UnitListItem(UnitAnswer):
+    leaders: list[LeaderAnswer]
+
+
+class UnitsList(Answer):
+    items: list[UnitListItem]
+    total: int
 
 
 class LeadersList(Answer):
@@ -74,6 +78,26 @@ class ResponsibleAnswer(Answer):
 class ResponsiblesList(Answer):
     items: list[ResponsibleAnswer]
     total: int
+
+
+class PostResponsibility(Answer):
+    post_id: int
+    name: str
+    role: ResponsibleRole
+
+
+class UnitResponsibility(Answer):
+    unit_id: int
+    name: str
+    path: list[str] = Field(description="the names of the unit and those above it, top first")
+    role: LeaderRole
+
+
+class Responsibilities(Answer):
+    """What a person answers for: the posts they are responsible for, the units they lead."""
+
+    posts: list[PostResponsibility]
+    units: list[UnitResponsibility]
 
 
 class UserBody(Body):

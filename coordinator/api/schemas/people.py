@@ -16,6 +16,7 @@ from ...services.fields import (
     Text,
 )
 from .common import Answer, Page, documented_not_null, refuse_null
+from .organisation import Responsibilities
 
 PERSON_NOT_NULL = ("name", "phone", "unit", "kind", "skills", "active")
 
@@ -49,6 +50,7 @@ class PersonAnswer(Answer):
     active: bool
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    responsibilities: Responsibilities
 
 
 class PeopleQuery(Page):

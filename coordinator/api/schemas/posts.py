@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, ConfigDict, Field, field_validator
 
 from ...services.fields import Body, Id, Latitude, Longitude, PostKind, ShortText, Text
 from .common import Answer, Page, documented_not_null, refuse_null
+from .organisation import ResponsibleAnswer
 
 POST_NOT_NULL = ("name", "kind", "lat", "lon", "radius_m", "active")
 
@@ -48,6 +49,12 @@ class PostsQuery(Page):
     active: bool | None = None
 
 
+class CataloguePost(PostAnswer):
+    """A post as the catalogue answers it: with its responsible persons."""
+
+    responsibles: list[ResponsibleAnswer]
+
+
 class PostsList(Answer):
-    items: list[PostAnswer]
+    items: list[CataloguePost]
     total: int
