@@ -87,6 +87,20 @@ def load_config(instance_path: str, environ=None) -> dict:
         "ASSIGN_VILLAGE_FACTOR": _number(environ, "ASSIGN_VILLAGE_FACTOR", 0.5),
         "ASSIGN_BURDEN_M_PER_HOUR": _number(environ, "ASSIGN_BURDEN_M_PER_HOUR", 100),
         "ASSIGN_NEIGHBOURS": int(_number(environ, "ASSIGN_NEIGHBOURS", 4)),
+        # Call-and-answer (叫应): the default deadline, and when an unacknowledged alert climbs.
+        "CALL_DEADLINE_MINUTES": _number(environ, "COORDINATOR_CALL_DEADLINE_MINUTES", 5),
+        "ALERT_ESCALATE_MINUTES": _number(environ, "COORDINATOR_ALERT_ESCALATE_MINUTES", 15),
+        # Notification channels (services/channels.py): each is on when its variables are set.
+        "SMS_URL": environ.get("COORDINATOR_SMS_URL", ""),
+        "SMS_TOKEN": environ.get("COORDINATOR_SMS_TOKEN", ""),
+        "WECOM_WEBHOOK": environ.get("COORDINATOR_WECOM_WEBHOOK", ""),
+        "DINGTALK_WEBHOOK": environ.get("COORDINATOR_DINGTALK_WEBHOOK", ""),
+        "DINGTALK_SECRET": environ.get("COORDINATOR_DINGTALK_SECRET", ""),
+        "SMTP_URL": environ.get("COORDINATOR_SMTP_URL", ""),
+        "SMTP_FROM": environ.get("COORDINATOR_SMTP_FROM", "duty-coordinator@localhost"),
+        "NOTIFY_TIMEOUT_SECONDS": _number(environ, "COORDINATOR_NOTIFY_TIMEOUT_SECONDS", 10),
+        "NOTIFY_MAX_ATTEMPTS": int(_number(environ, "COORDINATOR_NOTIFY_MAX_ATTEMPTS", 8)),
+        "SEND_INTERVAL_SECONDS": _number(environ, "COORDINATOR_SEND_INTERVAL_SECONDS", 2),
         "ORG_NAME": environ.get("COORDINATOR_ORG_NAME", ""),  # the town on printed duty rosters
         "TILE_URL": environ.get("COORDINATOR_TILE_URL", ""),
         "TILE_ATTRIBUTION": environ.get("COORDINATOR_TILE_ATTRIBUTION", ""),

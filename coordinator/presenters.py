@@ -27,6 +27,7 @@ def person_json(person: Person) -> dict:
         "home_lat": person.home_lat,
         "home_lon": person.home_lon,
         "unit_id": person.unit_id,
+        "email": person.email,
         "active": person.active,
         "created_at": iso(person.created_at),
         "updated_at": iso(person.updated_at),

@@ -9,7 +9,8 @@ commit or send. Here, once the work has succeeded:
 2. seal: each event's messages get their `seq` (the event's counter row, ascending event id),
    then the audit entries join the chain (its head row, always the last lock taken);
 3. commit once;
-4. publish the messages (`realtime.publisher`), after the commit, in `seq` order.
+4. publish the messages (`realtime.publisher`), after the commit, in `seq` order, tell people
+   their own messages, and wake the notification sender when the outbox got rows.
 
 On any failure the transaction is rolled back and nothing is told. A commit that skips this path
 while effects wait is refused, so no audit entry or message can be dropped by accident."""
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from . import db as database
 from .errors import ApiError
-from .services import audit, effects, scope
+from .services import audit, effects, outbox, scope
 
 T = TypeVar("T")
 
@@ -38,9 +39,14 @@ def commit(db: Session) -> None:
         db.flush()
         with publisher.in_order(effects.pending_events(db)):
             messages = effects.seal(db, keep_rows=publisher.across_processes)
+            personal = effects.take_personal(db)
+            notified = outbox.take_written(db)
             audit.seal(db)
             db.commit()
             publisher.publish(messages)
+        publisher.tell(personal)
+        if notified:
+            outbox.wake_sender(current_app)
     except BaseException:
         rollback(db)
         raise
@@ -49,6 +55,7 @@ def commit(db: Session) -> None:
 def rollback(db: Session) -> None:
     """Undo the transaction; what it would have told is dropped with it."""
     effects.discard(db)
+    outbox.take_written(db)
     audit.discard(db)
     db.rollback()
 

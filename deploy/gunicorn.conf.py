@@ -24,14 +24,18 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_worker_init(worker):
-    """Start the alert sweeper in each worker (a database lock lets one pass run at a time),
-    then move everything loaded so far out of the garbage collector's way: the app's modules
-    and tables live as long as the process, and a full collection walking them again and again
-    cost a snapshot of 5,000 people a third of its time (docs/benchmarks.md)."""
+    """Start the background jobs in each worker — the alert sweeper and the escalation of
+    calls and alerts (a database lock lets one pass run at a time), and the notification sender
+    (each row claimed by one sender) — then move everything loaded so far out of the garbage
+    collector's way: the app's modules and tables live as long as the process, and a full
+    collection walking them again and again cost a snapshot of 5,000 people a third of its time
+    (docs/benchmarks.md)."""
     import gc
 
-    from coordinator.jobs.sweeper import start_background
+    from coordinator.jobs import escalation, sender, sweeper
 
-    start_background(worker.wsgi)
+    sweeper.start_background(worker.wsgi)
+    escalation.start_background(worker.wsgi)
+    sender.start_background(worker.wsgi)
     gc.collect()
     gc.freeze()

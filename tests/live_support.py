@@ -25,7 +25,8 @@ def _in_arrival_order(client: socketio.Client) -> None:
 class MapClient:
     """A python-socketio client on `/live` that keeps every message it receives, in order."""
 
-    EVENTS = ("checkin", "post_status", "alert", "assignment", "report")
+    EVENTS = ("checkin", "post_status", "alert", "assignment", "report", "call", "call_status",
+              "call_answered")
 
     def __init__(self, base_url: str, token: str | None = None, headers: dict | None = None):
         self.base_url = base_url

@@ -173,6 +173,29 @@ class World:
             "person_id": self.other_id, "role": "patrol"}))
 
     @cached_property
+    def call_id(self) -> int:
+        """A call (叫应) to the person on the roster and the staff member."""
+        return created(self.commander.post("/api/v1/calls", json={
+            "message": "请回复", "targets": {"person_ids": [self.person_id,
+                                                           self.staff_person_id]}}))
+
+    @cached_property
+    def notification_id(self) -> int:
+        """An SMS of that call that failed: the gateway it was for does not answer."""
+        from channel_servers import free_port
+
+        from coordinator.jobs import sender
+
+        self.app.config.update(SMS_URL=f"http://127.0.0.1:{free_port()}/send",
+                               NOTIFY_MAX_ATTEMPTS=1)
+        created(self.commander.post("/api/v1/calls", json={
+            "message": "请回复", "targets": {"person_ids": [self.person_id]}}))
+        with self.app.app_context():
+            failed = sender.run_until_idle().failed
+        self.app.config["SMS_URL"] = ""
+        return failed[0]
+
+    @cached_property
     def spot_check_id(self) -> int:
         """A spot check with a photo at the post, by an inspector account of its own."""
         username = self.make_user("inspector", "spot-inspector")
@@ -368,6 +391,18 @@ EXPECTED = {
     ("POST", "/api/v1/users"): (ADMIN, lambda w: (
         "/api/v1/users", {"json": {"username": f"u-{uuid.uuid4().hex[:6]}",
                                    "password": PASSWORD, "role": "inspector"}})),
+    # Call-and-answer: the command center calls and sees the outbox; every office follows the
+    # answers; a target answers for itself.
+    ("POST", "/api/v1/calls"): (COMMAND, lambda w: (
+        "/api/v1/calls", {"json": {"message": "请回复", "targets": {"person_ids": [w.person_id]}}})),
+    ("GET", "/api/v1/calls"): (READERS, lambda w: ("/api/v1/calls", {})),
+    ("GET", "/api/v1/calls/<int:call_id>"): (READERS, lambda w: (f"/api/v1/calls/{w.call_id}", {})),
+    ("POST", "/api/v1/calls/<int:call_id>/answer"): (STAFF, lambda w: (
+        f"/api/v1/calls/{w.call_id}/answer", {"json": {"client_id": str(uuid.uuid4())}})),
+    ("GET", "/api/v1/me/calls"): (STAFF, lambda w: ("/api/v1/me/calls", {})),
+    ("GET", "/api/v1/notifications"): (COMMAND, lambda w: ("/api/v1/notifications", {})),
+    ("POST", "/api/v1/notifications/<int:notification_id>/resend"): (COMMAND, lambda w: (
+        f"/api/v1/notifications/{w.notification_id}/resend", {})),
     # The audit log is the administrator's.
     ("GET", "/api/v1/audit/verify"): (ADMIN, lambda w: ("/api/v1/audit/verify", {})),
     ("GET", "/api/v1/audit"): (ADMIN, lambda w: ("/api/v1/audit", {})),

@@ -39,7 +39,8 @@ class TownWorld(World):
         """One of every record of town A, whatever the operation needs: a read must leave
         out all of them."""
         for name in ("person_id", "other_assignment_id", "staff_assignment_id", "checkin_id",
-                     "alert_id", "spot_check_id", "responsible_id", "leader_id"):
+                     "alert_id", "spot_check_id", "responsible_id", "leader_id", "call_id",
+                     "notification_id"):
             getattr(self, name)
 
     @cached_property

@@ -4,6 +4,7 @@ from .accounts import COMMANDING_ROLES, ROLES, WATCHING_ROLES, LinkRefusal, Logi
 from .alerts import ALERT_KINDS, REPORT_CATEGORIES, Alert, FieldReport
 from .audit import AuditEntry, AuditHead
 from .base import MAX_ID, Base
+from .calls import CALL_KINDS, Call, CallTarget, Escalation
 from .checkins import CHECKIN_FLAGS, CHECKIN_KINDS, REVIEW_VERDICTS, CheckIn
 from .events import ASSIGNMENT_SOURCES, EVENT_KINDS, Assignment, Event, Shift
 from .live import (
@@ -14,6 +15,7 @@ from .live import (
     PostStatus,
     StoredDutyState,
 )
+from .notifications import NOTIFICATION_CAUSES, NOTIFICATION_CHANNELS, NOTIFICATION_STATUSES, Notification
 from .organisation import (
     LEADER_ROLES,
     PARENT_KIND,
@@ -26,8 +28,19 @@ from .organisation import (
 from .people import PERSON_KINDS, Person
 from .posts import POST_KINDS, Post
 from .supervision import COMMENDATION_KINDS, Commendation, SpotCheck
+from .warnings import WARNING_SEVERITIES, Warning
 
 __all__ = [
+    "CALL_KINDS",
+    "NOTIFICATION_CAUSES",
+    "NOTIFICATION_CHANNELS",
+    "NOTIFICATION_STATUSES",
+    "WARNING_SEVERITIES",
+    "Call",
+    "CallTarget",
+    "Escalation",
+    "Notification",
+    "Warning",
     "ALERT_KINDS",
     "ASSIGNMENT_SOURCES",
     "CHECKIN_FLAGS",

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-ALERT_KINDS = ("missed_checkin", "left_post", "understaffed", "suspected_spoof", "hazard_report")
+ALERT_KINDS = ("missed_checkin", "left_post", "understaffed", "suspected_spoof", "hazard_report",
+               "call_unanswered", "roll_call_failed")
 REPORT_CATEGORIES = ("flooding", "landslide", "dam_risk", "road_blocked", "people_trapped", "other")
 
 
@@ -26,6 +27,7 @@ class Alert(Base):
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"))
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("field_reports.id"))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
     message: Mapped[str] = mapped_column(Text)
     raised_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]

@@ -84,6 +84,15 @@ class Publisher:
         except Exception:
             self.logger.exception("publishing live messages failed")
 
+    def tell(self, messages) -> None:
+        """People's own messages (`effects.tell_people`), after the commit; any process may send
+        them (through the message queue when there are several)."""
+        try:
+            for message in messages:
+                self.emit(message.name, message.body, [person_room(p) for p in message.person_ids])
+        except Exception:
+            self.logger.exception("telling people their messages failed")
+
     def _publish_stored(self, event_id: int) -> None:
         with self.session_factory() as db, db.begin():
             db.execute(select(func.pg_advisory_xact_lock(LOCK_CLASS, event_id)))

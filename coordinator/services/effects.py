@@ -1,6 +1,8 @@
-"""What a change has to tell once it has committed: live messages now, notifications next.
+"""What a change has to tell once it has committed: live messages to an event's maps, and
+messages to people's own channels.
 
-Services add effects to the session's unit of work (`live`); they never send anything. The
+Services add effects to the session's unit of work (`live`, `tell_people`); they never send
+anything (notifications through outside channels are rows of the outbox, `services/outbox.py`). The
 boundary (`coordinator/unit_of_work.py`) seals them just before its one commit, giving each
 event's messages their `seq`, and publishes them after it; a rolled-back change tells nothing.
 
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..models import EventSequence, EventUnitSequence, LiveMessageRow, Person, Post, Unit, User
 
 PENDING_LIVE = "pending_live_messages"
+PENDING_PERSONAL = "pending_personal_messages"
 SEQUENCES = EventSequence.__table__
 TAKE_SEQS = (update(SEQUENCES).where(SEQUENCES.c.event_id == bindparam("event"))
              .values(seq=SEQUENCES.c.seq + bindparam("count")).returning(SEQUENCES.c.seq))
@@ -43,18 +46,39 @@ class LiveMessage:
     person_ids: tuple[int, ...] = ()
     post_id: int | None = None  # what it is about, for the units that receive it
     person_id: int | None = None
+    unit_id: int | None = None  # what it is about when neither a post nor a person (a call)
     seq: int = 0
     body: dict = field(default_factory=dict)  # the payload with event_id and seq, once sealed
     unit_seqs: dict[int, int] = field(default_factory=dict)  # unit id → its seq, once sealed
 
 
+@dataclass
+class PersonalMessage:
+    """A Socket.IO message to some people's own channels only, outside any event's numbering."""
+
+    name: str
+    body: dict
+    person_ids: tuple[int, ...]
+
+
 def live(db: Session, event_id: int, name: str, payload: dict,
          person_ids: tuple[int, ...] = (), *, post_id: int | None = None,
-         person_id: int | None = None) -> None:
+         person_id: int | None = None, unit_id: int | None = None) -> None:
     """Tell the event's subscribers (and these people) `name` once this change has committed;
-    it is about a post (else a person), whose unit's accounts receive it too."""
+    it is about a post (else a person, else a unit), whose unit's accounts receive it too."""
     db.info.setdefault(PENDING_LIVE, []).append(
-        LiveMessage(event_id, name, payload, person_ids, post_id, person_id))
+        LiveMessage(event_id, name, payload, person_ids, post_id, person_id, unit_id))
+
+
+def tell_people(db: Session, name: str, body: dict, person_ids) -> None:
+    """Tell these people `name` on their own channel once this change has committed."""
+    if person_ids:
+        db.info.setdefault(PENDING_PERSONAL, []).append(
+            PersonalMessage(name, body, tuple(person_ids)))
+
+
+def take_personal(db: Session) -> list[PersonalMessage]:
+    return db.info.pop(PENDING_PERSONAL, [])
 
 
 def pending_events(db: Session) -> list[int]:
@@ -63,11 +87,12 @@ def pending_events(db: Session) -> list[int]:
 
 
 def has_pending(db: Session) -> bool:
-    return bool(db.info.get(PENDING_LIVE))
+    return bool(db.info.get(PENDING_LIVE) or db.info.get(PENDING_PERSONAL))
 
 
 def discard(db: Session) -> None:
     db.info.pop(PENDING_LIVE, None)
+    db.info.pop(PENDING_PERSONAL, None)
 
 
 def current_seq(db: Session, event_id: int, unit_id: int | None = None) -> int:
@@ -107,7 +132,8 @@ def _receiving_units(db: Session, messages: list[LiveMessage]) -> dict[int, tupl
     connection = db.connection()
     posts = {m.post_id for m in messages if m.post_id is not None}
     people = {m.person_id for m in messages if m.post_id is None and m.person_id is not None}
-    unit_of = {}
+    unit_of = {("unit", m.unit_id): m.unit_id for m in messages
+               if m.post_id is None and m.person_id is None and m.unit_id is not None}
     if posts:
         unit_of |= {("post", i): u for i, u in connection.execute(POST_UNITS, {"ids": list(posts)})}
     if people:
@@ -121,7 +147,8 @@ def _receiving_units(db: Session, messages: list[LiveMessage]) -> dict[int, tupl
     receiving = {}
     for index, message in enumerate(messages):
         key = ("post", message.post_id) if message.post_id is not None \
-            else ("person", message.person_id)
+            else ("person", message.person_id) if message.person_id is not None \
+            else ("unit", message.unit_id)
         if key in unit_of:
             receiving[index] = tuple(sorted(above[unit_of[key]]))
     return receiving

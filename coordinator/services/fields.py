@@ -25,6 +25,8 @@ LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20
 Phone = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\- ]{4,30}$")
 ]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200,
+                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
@@ -95,6 +97,7 @@ class PersonBody(Body):
     home_lat: Latitude | None = None
     home_lon: Longitude | None = None
     unit_id: Id | None = None
+    email: Email | None = Field(None, description="for notifications by mail (SMTP)")
 
 
 class PostBody(Body):

@@ -52,6 +52,7 @@ PERSON_HEADERS = {
     "skills": "skills", "技能": "skills",
     "home_lat": "home_lat", "住址纬度": "home_lat",
     "home_lon": "home_lon", "住址经度": "home_lon",
+    "email": "email", "邮箱": "email", "电子邮箱": "email",
     **UNIT_PATH_HEADERS,
 }
 POST_HEADERS = {

@@ -13,7 +13,7 @@ from . import audit, catalogue, organisation
 from .paging import page
 
 EDITABLE = ("name", "phone", "unit", "unit_id", "kind", "skills", "home_lat", "home_lon",
-            "active")
+            "email", "active")
 
 
 def get_person(db: Session, person_id: int) -> Person:

@@ -4,7 +4,8 @@ The scope is set once on the session by the boundary (`install`), and every ORM 
 that session gets its criteria here (`do_orm_execute` + `with_loader_criteria`), so no route
 has to remember it: people and posts of the subtree; events of the subtree or above it (a county
 event covers its towns); shifts, assignments, check-ins, alerts, reports, spot checks and
-commendations through their post, person or event. Writes check the records they name with
+commendations through their post, person or event; calls, their targets and notifications
+through the people they reach; warnings as events. Writes check the records they name with
 `require` (403). An account without a unit has no scope: it sees everything."""
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ from ..models import (
     Alert,
     Assignment,
     AuditEntry,
+    Call,
+    CallTarget,
     CheckIn,
     Commendation,
+    Escalation,
     Event,
     FieldReport,
+    Notification,
     Person,
     Post,
     PostResponsible,
@@ -31,6 +36,7 @@ from ..models import (
     SpotCheck,
     Unit,
     UnitLeader,
+    Warning,
 )
 
 SCOPE = "scope"
@@ -131,6 +137,14 @@ def _clauses(scope: Scope) -> dict[type, object]:
         SpotCheck: SpotCheck.post_id.in_(posts),
         Commendation: Commendation.person_id.in_(people),
         AuditEntry: AuditEntry.unit_id.in_(units),
+        # A call made in the subtree, or one from above that reaches someone in it (of which
+        # only the subtree's targets show); the outbox's rows of the subtree's people.
+        CallTarget: CallTarget.person_id.in_(people),
+        Call: or_(Call.unit_id.in_(units),
+                  Call.id.in_(select(CallTarget.call_id).where(CallTarget.person_id.in_(people)))),
+        Escalation: Escalation.unit_id.in_(units),
+        Notification: Notification.person_id.in_(people),
+        Warning: or_(Warning.unit_id.is_(None), Warning.unit_id.in_(events)),
     }
 
 

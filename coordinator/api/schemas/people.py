@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, ConfigDict, Field, field_validator
 
 from ...services.fields import (
     Body,
+    Email,
     Id,
     Latitude,
     Longitude,
@@ -32,6 +33,7 @@ class PersonPatch(Body):
     home_lat: Latitude | None = None
     home_lon: Longitude | None = None
     unit_id: Id | None = None
+    email: Email | None = None
     active: bool | None = None
 
     _not_null = field_validator(*PERSON_NOT_NULL, mode="before")(refuse_null)
@@ -47,6 +49,7 @@ class PersonAnswer(Answer):
     home_lat: float | None
     home_lon: float | None
     unit_id: int | None
+    email: str | None = None
     active: bool
     created_at: AwareDatetime
     updated_at: AwareDatetime
