@@ -65,6 +65,7 @@ def run(work: Callable[[], T], *, writes: bool) -> T:
     rolled back on an error. A refusal that must stay on record (`ApiError.keeps_changes`, e.g.
     a failed sign-in counted for the throttle) commits what it wrote, then is raised."""
     db = database.session(writing=writes)
+    outbox.install_channels(db, current_app.config)
     try:
         result = work()
     except ApiError as error:
@@ -89,6 +90,7 @@ def job() -> Iterator[Session]:
     """A background job's or command's unit of work (inside an app context): committed at the
     end, rolled back on an error; a long job commits its steps with `commit` as it goes."""
     db = database.session()
+    outbox.install_channels(db, current_app.config)
     try:
         yield db
         commit(db)

@@ -169,7 +169,7 @@ def test_request_schemas_are_shown(document):
     person = resolve(paths["/api/v1/people"]["post"]["requestBody"]["content"]["application/json"]
                      ["schema"], document)
     assert set(person["properties"]) == {"name", "phone", "unit", "kind", "skills", "home_lat",
-                                         "home_lon", "unit_id"}
+                                         "home_lon", "unit_id", "email"}
     assert set(person["required"]) == {"name", "phone", "unit", "kind"}
     assert person["properties"]["kind"]["enum"] == ["cadre", "village_official", "other"]
     for path in ("/api/v1/people/import", "/api/v1/posts/import"):

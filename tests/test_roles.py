@@ -180,6 +180,12 @@ class World:
                                                            self.staff_person_id]}}))
 
     @cached_property
+    def warning_id(self) -> int:
+        """A warning whose polygon holds the post, which has a responsible person."""
+        self.responsible_id  # noqa: B018
+        return created(self.commander.post("/api/v1/warnings", json=warning_body()))
+
+    @cached_property
     def notification_id(self) -> int:
         """An SMS of that call that failed: the gateway it was for does not answer."""
         from channel_servers import free_port
@@ -229,6 +235,13 @@ def upload(name: str, text: str) -> dict:
 def shift_json(w: World) -> dict:
     return {"post_id": w.post_id, "starts_at": "2026-07-21T20:00:00+08:00",
             "ends_at": "2026-07-22T08:00:00+08:00", "required": 1}
+
+
+def warning_body() -> dict:
+    lat, lon = post_body()["lat"], post_body()["lon"]
+    return {"headline": "暴雨橙色预警", "event": "暴雨", "severity": "orange",
+            "polygon": [[lat - 0.01, lon - 0.01], [lat - 0.01, lon + 0.01],
+                        [lat + 0.01, lon + 0.01], [lat + 0.01, lon - 0.01]]}
 
 
 def spot_check_body(w: World) -> dict:
@@ -403,6 +416,12 @@ EXPECTED = {
     ("GET", "/api/v1/notifications"): (COMMAND, lambda w: ("/api/v1/notifications", {})),
     ("POST", "/api/v1/notifications/<int:notification_id>/resend"): (COMMAND, lambda w: (
         f"/api/v1/notifications/{w.notification_id}/resend", {})),
+    ("POST", "/api/v1/warnings"): (COMMAND, lambda w: ("/api/v1/warnings", {"json": warning_body()})),
+    ("GET", "/api/v1/warnings"): (READERS, lambda w: ("/api/v1/warnings", {})),
+    ("GET", "/api/v1/warnings/<int:warning_id>"): (READERS, lambda w: (
+        f"/api/v1/warnings/{w.warning_id}", {})),
+    ("POST", "/api/v1/warnings/<int:warning_id>/call"): (COMMAND, lambda w: (
+        f"/api/v1/warnings/{w.warning_id}/call", {"json": {}})),
     # The audit log is the administrator's.
     ("GET", "/api/v1/audit/verify"): (ADMIN, lambda w: ("/api/v1/audit/verify", {})),
     ("GET", "/api/v1/audit"): (ADMIN, lambda w: ("/api/v1/audit", {})),

@@ -40,7 +40,7 @@ class TownWorld(World):
         out all of them."""
         for name in ("person_id", "other_assignment_id", "staff_assignment_id", "checkin_id",
                      "alert_id", "spot_check_id", "responsible_id", "leader_id", "call_id",
-                     "notification_id"):
+                     "notification_id", "warning_id"):
             getattr(self, name)
 
     @cached_property
@@ -119,7 +119,7 @@ NAMES_NOTHING = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/people"),
                  ("POST", "/api/v1/posts"), ("POST", "/api/v1/events"),
                  ("POST", "/api/v1/people/import"), ("POST", "/api/v1/posts/import"),
                  ("POST", "/api/v1/units/import"), ("POST", "/api/v1/users"),
-                 ("POST", "/api/v1/reports"),
+                 ("POST", "/api/v1/reports"), ("POST", "/api/v1/warnings"),
                  # a proposal for the open places of a county event: town B's own, if any
                  ("POST", "/api/v1/events/<int:event_id>/assign/proposal")}
 

@@ -15,6 +15,7 @@ from . import (
     people,
     posts,
     records,
+    warnings,
 )
 
 BLUEPRINTS = (
@@ -29,6 +30,7 @@ BLUEPRINTS = (
     assign.bp,
     field.bp,
     calls.bp,
+    warnings.bp,
     live.bp,
     audit.bp,
     records.bp,

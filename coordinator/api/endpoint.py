@@ -35,6 +35,8 @@ class Operation:
     tag: str
     multipart: dict[str, str] = field(default_factory=dict)
     produces: str = "application/json"
+    # Other request bodies the view reads itself (content type → what it is), beside JSON.
+    documents: dict[str, str] = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -102,6 +104,7 @@ def endpoint(
     multipart: dict[str, str] | None = None,
     produces: str = "application/json",
     writes: bool | None = None,
+    documents: dict[str, str] | None = None,
 ):
     """Register a view under the API blueprint; it receives `principal`, `body` and `query`.
     Each call is one unit of work: parse → rule → (commit → publish) when it `writes` (every
@@ -122,6 +125,7 @@ def endpoint(
                 tag=bp.name,
                 multipart=multipart or {},
                 produces=produces,
+                documents=documents or {},
             )
         )
 
@@ -131,7 +135,10 @@ def endpoint(
                 if roles is not None:
                     kwargs["principal"] = require(*roles)
                 if body is not None:
-                    kwargs["body"] = parse_json_body(body)
+                    # A document or a file instead of JSON: the view reads it (body None).
+                    other = request.mimetype in (documents or {}) or (
+                        multipart and request.mimetype == "multipart/form-data")
+                    kwargs["body"] = None if other else parse_json_body(body)
                 if query is not None:
                     kwargs["query"] = parse_query(query)
                 return view(**kwargs)

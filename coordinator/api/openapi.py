@@ -62,6 +62,14 @@ def _operation(op: Operation, components: dict) -> tuple[str, dict]:
     if op.body is not None:
         doc["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": _schema_ref(op.body, components, "validation")}}}
+        for mimetype, text in op.documents.items():
+            doc["requestBody"]["content"][mimetype] = {
+                "schema": {"type": "string", "format": "binary", "description": text}}
+        if op.multipart:
+            doc["requestBody"]["content"]["multipart/form-data"] = {"schema": {
+                "type": "object", "required": list(op.multipart), "properties": {
+                    name: {"type": "string", "format": "binary", "description": text}
+                    for name, text in op.multipart.items()}}}
     elif op.multipart:
         properties = {name: {"type": "string", "format": "binary", "description": text}
                       for name, text in op.multipart.items()}

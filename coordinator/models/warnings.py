@@ -28,6 +28,9 @@ class Warning(Base):  # noqa: A001 - the domain's word (预警), not Python's bu
     unit_ids: Mapped[list] = mapped_column(default=list)
     post_ids: Mapped[list] = mapped_column(default=list)
     polygons: Mapped[list] = mapped_column(default=list)
+    # Every CAP message applied to it ([sender, identifier] pairs): the first Alert, then each
+    # Update or Cancel, so that a later one may reference any of them and none is applied twice.
+    identities: Mapped[list] = mapped_column(default=list)
     # The caller's unit, for scope; Update/Cancel by CAP change the row they reference.
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     status: Mapped[str] = mapped_column(String(10))  # active | cancelled

@@ -38,3 +38,18 @@ def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     x = math.sin(dl) * math.cos(p2)
     y = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
     return (math.degrees(math.atan2(x, y)) + 360) % 360
+
+
+def inside_polygon(lat: float, lon: float, polygon) -> bool:
+    """Whether a point lies inside a polygon of (lat, lon) pairs (even-odd rule; a warning's
+    area spans kilometres, where treating degrees as flat is exact enough)."""
+    inside = False
+    count = len(polygon)
+    for index in range(count):
+        lat1, lon1 = polygon[index]
+        lat2, lon2 = polygon[(index + 1) % count]
+        if (lon1 > lon) != (lon2 > lon):
+            crossing = lat1 + (lon - lon1) * (lat2 - lat1) / (lon2 - lon1)
+            if lat < crossing:
+                inside = not inside
+    return inside

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from . import audit, catalogue, channels
 from .paging import page
 
 WRITTEN = "outbox_written"
+CHANNELS = "outbox_channels"
 NOTIFICATIONS = Notification.__table__
 LEASE = timedelta(minutes=2)
 FIRST_BACKOFF = timedelta(seconds=5)
@@ -45,9 +45,10 @@ def addressee(person) -> Addressee:
     return Addressee(person.id, person.name, person.phone, getattr(person, "email", None))
 
 
-def configured_channels() -> tuple[str, ...]:
-    """The outside channels this deployment has set up (environment variables)."""
-    return channels.configured(current_app.config)
+def install_channels(db: Session, settings) -> None:
+    """The outside channels this deployment has set up (its settings), for the unit of work's
+    notifications: set by the boundary, as scope is."""
+    db.info[CHANNELS] = channels.configured(settings)
 
 
 def notify(db: Session, addressees: Iterable[Addressee], text: str | dict, *, cause: str,
@@ -55,7 +56,7 @@ def notify(db: Session, addressees: Iterable[Addressee], text: str | dict, *, ca
            alert_id: int | None = None, assignment_id: int | None = None) -> int:
     """Write the notifications of one cause to the outbox (one row per person and channel);
     `text` is one text for all or a text per person id. The number of people told."""
-    outside = configured_channels()
+    outside = db.info.get(CHANNELS, ())
     rows = []
     count = 0
     for person in addressees:

@@ -28,6 +28,7 @@ def upgrade() -> None:
     sa.Column('unit_ids', sa.JSON(), nullable=False),
     sa.Column('post_ids', sa.JSON(), nullable=False),
     sa.Column('polygons', sa.JSON(), nullable=False),
+    sa.Column('identities', sa.JSON(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('updates', sa.Integer(), nullable=False),
