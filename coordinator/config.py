@@ -78,6 +78,9 @@ def load_config(instance_path: str, environ=None) -> dict:
         "SCORE_CRITICISM": _number(environ, "COORDINATOR_SCORE_CRITICISM", -5),
         "SCORE_PER_HOUR": _number(environ, "COORDINATOR_SCORE_PER_HOUR", 0.5),
         "SCORE_HOURS_CAP": _number(environ, "COORDINATOR_SCORE_HOURS_CAP", 20),
+        "SCORE_CALL_UNANSWERED": _number(environ, "COORDINATOR_SCORE_CALL_UNANSWERED", -2),
+        "SCORE_CALL_LATE": _number(environ, "COORDINATOR_SCORE_CALL_LATE", -1),
+        "SCORE_ROLL_CALL_FAILED": _number(environ, "COORDINATOR_SCORE_ROLL_CALL_FAILED", -5),
         "PROXY_COUNT": int(_number(environ, "COORDINATOR_PROXY_COUNT", 0)),
         # The assignment engine (docs/assignment.md): hard limits, then soft weights in metres.
         "ASSIGN_MIN_REST_HOURS": _number(environ, "ASSIGN_MIN_REST_HOURS", 8),

@@ -358,3 +358,58 @@ def test_a_town_commander_neither_sees_nor_calls_another_towns_people(admin, api
     seen_by_b = b.get(f"/api/v1/calls/{everyone['id']}").get_json()
     assert [p["person_id"] for p in seen_by_b["people"]] == [people["龙潭镇"]["id"]]
     assert PASSWORD
+
+
+def test_answers_count_in_the_record_and_the_export(app, client, admin, commander, clock):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    on_time = make_duty(client, admin, commander, phone="13800000001")
+    late = make_duty(client, admin, commander, phone="13800000002", post_name="二号水库",
+                     event_id=on_time.event_id)
+    silent = make_duty(client, admin, commander, phone="13800000003", post_name="三号水库",
+                       event_id=on_time.event_id)
+    call = created(commander.post("/api/v1/calls", json={
+        "event_id": on_time.event_id, "message": "请确认在岗", "targets": {"on_duty": True}}))
+    assert answer(on_time.staff, call["id"]).status_code == 201
+    clock.advance(minutes=6)
+    assert answer(late.staff, call["id"]).get_json()["late"] is True
+    escalate(app)
+    roll = created(commander.post("/api/v1/calls", json={
+        "event_id": on_time.event_id, "kind": "roll_call", "message": "随机点名",
+        "targets": {"person_ids": [silent.person_id]}}))
+    clock.advance(minutes=6)
+    escalate(app)
+
+    performance = commander.get(f"/api/v1/events/{on_time.event_id}/performance").get_json()
+    by_person = {item["person_id"]: item for item in performance["items"]}
+    fields = ("calls", "calls_answered", "calls_late", "calls_unanswered", "roll_calls_failed")
+    assert tuple(by_person[on_time.person_id][f] for f in fields) == (1, 1, 0, 0, 0)
+    assert tuple(by_person[late.person_id][f] for f in fields) == (1, 1, 1, 0, 0)
+    assert tuple(by_person[silent.person_id][f] for f in fields) == (2, 0, 0, 1, 1)
+    weights = performance["weights"]
+    assert by_person[late.person_id]["score_parts"]["calls_late"] == weights["call_late"]
+    assert by_person[silent.person_id]["score_parts"]["calls_unanswered"] == \
+        weights["call_unanswered"]
+    assert by_person[silent.person_id]["score_parts"]["roll_calls_failed"] == \
+        weights["roll_call_failed"]
+
+    book = load_workbook(io.BytesIO(commander.get(
+        f"/api/v1/events/{on_time.event_id}/export.xlsx").data), read_only=True)
+    rows = list(book["叫应"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ("叫应ID", "类型", "内容")
+    assert len(body) == 4
+    kinds = {(row[0], row[6]): row for row in body}
+    assert kinds[(roll["id"], "人员0003")][1] == "随机点名"
+    assert kinds[(call["id"], "人员0002")][header.index("超时应答")] == "是"
+    assert kinds[(call["id"], "人员0003")][header.index("应答时间（北京时间）")] is None
+    rule = {row[0]: row for row in book["计分规则"].iter_rows(values_only=True)}
+    assert rule["叫应未应答"][1] == weights["call_unanswered"]
+
+    table = commander.get(f"/api/v1/events/{on_time.event_id}/export.csv?table=calls")
+    assert table.status_code == 200
+    lines = list(csv.reader(io.StringIO(table.data.decode("utf-8-sig"))))
+    assert len(lines) == 5 and lines[0][0] == "叫应ID"

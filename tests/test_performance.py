@@ -99,7 +99,8 @@ def test_hand_checked_records_and_scores(scene, api_as, admin, commander):
         assert sum(parts.values()) == pytest.approx(records[key]["score"]), key
     assert records["late"]["score_parts"] == {
         "base": 100, "absent": 0, "late": -3, "left_early": 0, "spot_check_absences": 0,
-        "rejected_checkins": 0, "commendations": 0, "criticisms": 0, "on_duty_hours": 3}
+        "rejected_checkins": 0, "commendations": 0, "criticisms": 0, "calls_unanswered": 0, "calls_late": 0,
+        "roll_calls_failed": 0, "on_duty_hours": 3}
     assert records["spoof_rejected"]["score_parts"]["rejected_checkins"] == -10
 
 

@@ -18,7 +18,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import DateTime, String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from ..models import Alert, Assignment, CheckIn, Commendation, Event, Person, Post, Shift, SpotCheck, User
+from ..models import (
+    Alert,
+    Assignment,
+    Call,
+    CallTarget,
+    CheckIn,
+    Commendation,
+    Event,
+    Person,
+    Post,
+    Shift,
+    SpotCheck,
+    User,
+)
 from . import duty_rule, performance, scope
 from .xlsx import Workbook
 
@@ -27,7 +40,7 @@ ROW_BATCH = 5_000
 CSV_CHUNK_ROWS = 1_000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LANGS = ("zh_CN", "en")
-TABLES = ("people", "units", "checkins", "alerts", "spot_checks", "commendations")
+TABLES = ("people", "units", "checkins", "alerts", "spot_checks", "commendations", "calls")
 
 WORDS = {
     "zh_CN": {
@@ -38,7 +51,8 @@ WORDS = {
         "confirmed": "确认有效", "rejected": "驳回（不计在岗）",
         "commend": "表扬", "criticize": "通报批评",
         "missed_checkin": "未按时签到", "left_post": "脱岗", "understaffed": "人员不足",
-        "hazard_report": "险情上报",
+        "hazard_report": "险情上报", "call_unanswered": "叫应未应答", "roll_call_failed": "点名未通过",
+        "call": "叫应", "roll_call": "随机点名",
         "cadre": "机关干部", "village_official": "村干部", "other": "其他",
         "rainstorm": "暴雨", "typhoon": "台风", "flood": "洪水", "landslide": "地质灾害",
         "announced": "明察", "unannounced": "暗访", "separator": "、",
@@ -54,6 +68,8 @@ WORDS = {
         "commend": "commendation", "criticize": "criticism",
         "missed_checkin": "missed check-in", "left_post": "left post",
         "understaffed": "understaffed", "hazard_report": "hazard report",
+        "call_unanswered": "call unanswered", "roll_call_failed": "roll call failed",
+        "call": "call", "roll_call": "roll call",
         "cadre": "cadre", "village_official": "village official", "other": "other",
         "rainstorm": "rainstorm", "typhoon": "typhoon", "flood": "flood",
         "landslide": "landslide",
@@ -107,6 +123,10 @@ FINDING_COLUMNS = (
     ("spot_check_absences", "督查缺岗", "Absent at spot checks"),
     ("rejected_checkins", "签到被驳回", "Check-ins rejected"),
     ("commendations", "表扬", "Commendations"), ("criticisms", "通报批评", "Criticisms"),
+    ("calls", "叫应次数", "Calls"), ("calls_answered", "叫应已应答", "Calls answered"),
+    ("calls_late", "叫应超时应答", "Calls answered late"),
+    ("calls_unanswered", "叫应未应答", "Calls unanswered"),
+    ("roll_calls_failed", "点名未通过", "Roll calls failed"),
 )
 PART_COLUMNS = (
     ("base", "基础分", "Base points"), ("absent", "缺岗扣分", "Points: absences"),
@@ -115,6 +135,9 @@ PART_COLUMNS = (
     ("rejected_checkins", "签到驳回扣分", "Points: rejected check-ins"),
     ("commendations", "表扬加分", "Points: commendations"),
     ("criticisms", "批评扣分", "Points: criticisms"),
+    ("calls_unanswered", "叫应未应答扣分", "Points: calls unanswered"),
+    ("calls_late", "叫应超时扣分", "Points: calls late"),
+    ("roll_calls_failed", "点名未通过扣分", "Points: roll calls failed"),
     ("on_duty_hours", "在岗时长加分", "Points: hours on duty"),
 )
 PEOPLE_COLUMNS = _columns(
@@ -170,6 +193,18 @@ COMMENDATION_COLUMNS = _columns(
     ("unit", "单位", "Unit"), ("kind", "类型", "Kind"), ("reason", "事由", "Reason"),
     ("by", "记录人", "Recorded by"),
     ("created_at", "记录时间（北京时间）", "Recorded at (Beijing time)", "time"),
+)
+CALL_COLUMNS = _columns(
+    ("call_id", "叫应ID", "Call ID"), ("kind", "类型", "Kind"), ("message", "内容", "Message"),
+    ("created_at", "发出时间（北京时间）", "Sent at (Beijing time)", "time"),
+    ("deadline_at", "应答时限（北京时间）", "Deadline (Beijing time)", "time"),
+    ("person_id", "人员ID", "Person ID"), ("name", "姓名", "Name"), ("unit", "单位", "Unit"),
+    ("phone", "电话", "Phone"),
+    ("answered_at", "应答时间（北京时间）", "Answered at (Beijing time)", "time"),
+    ("late", "超时应答", "Late", "any"),
+    ("within_fence", "在围栏内（点名）", "Inside the fence (roll call)", "any"),
+    ("distance_m", "距点位（米）", "Distance to the post (m)", "any"),
+    ("escalated_at", "上报领导时间（北京时间）", "Escalated at (Beijing time)", "time"),
 )
 RULE_COLUMNS = _columns(("item", "项目", "Item"), ("points", "分值", "Points", "any"),
                         ("meaning", "说明", "Meaning"))
@@ -409,6 +444,28 @@ def commendations_table(db: Session, event_id: int, lang: str) -> Table:
     return Table("commendations", "表扬批评", "Commendations", COMMENDATION_COLUMNS, rows())
 
 
+def calls_table(db: Session, event_id: int, lang: str) -> Table:
+    """Every target of the event's calls (叫应) and roll calls, with its answer."""
+    def rows():
+        query = (select(Call.id, Call.kind, Call.message, Call.created_at, Call.deadline_at,
+                        Person.id, Person.name, Person.unit, Person.phone,
+                        CallTarget.answered_at, CallTarget.late, CallTarget.within_fence,
+                        CallTarget.distance_m, CallTarget.escalated_at)
+                 .join(CallTarget, CallTarget.call_id == Call.id)
+                 .join(Person, Person.id == CallTarget.person_id)
+                 .where(Call.event_id == event_id)
+                 .order_by(Call.created_at, Call.id, CallTarget.id)
+                 .execution_options(yield_per=ROW_BATCH))
+        for (call_id, kind, message, created_at, deadline_at, person_id, name, unit, phone,
+             answered_at, late, within_fence, distance_m, escalated_at) in db.execute(query):
+            yield (call_id, _word(lang, kind), message, created_at, deadline_at, person_id, name,
+                   unit, phone, answered_at, None if late is None else _word(lang, late),
+                   None if within_fence is None else _word(lang, within_fence), distance_m,
+                   escalated_at)
+
+    return Table("calls", "叫应", "Calls", CALL_COLUMNS, rows())
+
+
 def rule_table(rule: performance.ScoreRule, at: datetime, lang: str) -> Table:
     """The score's rule and weights as applied, so that a reader can recompute any score."""
     zh = lang == "zh_CN"
@@ -429,6 +486,13 @@ def rule_table(rule: performance.ScoreRule, at: datetime, lang: str) -> Table:
          "nothing"),
         ("表扬", "Commendation", rule.commendation, "每次", "each"),
         ("通报批评", "Criticism", rule.criticism, "每次", "each"),
+        ("叫应未应答", "Call unanswered", rule.call_unanswered, "应答时限已过仍未应答的叫应，每次",
+         "each call not answered by the time it closed"),
+        ("叫应超时", "Call answered late", rule.call_late, "超过应答时限才应答的叫应，每次",
+         "each call answered after its deadline"),
+        ("点名未通过", "Roll call failed", rule.roll_call_failed,
+         "随机点名未在时限内于岗位电子围栏内应答，每次",
+         "each roll call not answered in time from inside the post's fence"),
         ("在岗时长", "Hours on duty", rule.per_hour,
          f"每小时，最多{_fmt(rule.hours_cap)}分；自首次有效签到至签退或最后一次在岗确认，按班次时段截取",
          f"per hour, at most {_fmt(rule.hours_cap)} points; from the first check-in that counts "
@@ -451,14 +515,15 @@ def event_table(db: Session, event: Event, key: str, records_for: Callable, lang
         return units_table(records_for())
     return {"checkins": checkins_table, "alerts": alerts_table,
             "spot_checks": spot_checks_table,
-            "commendations": commendations_table}[key](db, event.id, lang)
+            "commendations": commendations_table, "calls": calls_table}[key](db, event.id, lang)
 
 
 def event_tables(db: Session, event: Event, records: performance.EventRecords,
                  rule: performance.ScoreRule, lang: str) -> list[Table]:
     return [people_table(records, lang), units_table(records), checkins_table(db, event.id, lang),
             alerts_table(db, event.id, lang), spot_checks_table(db, event.id, lang),
-            commendations_table(db, event.id, lang), rule_table(rule, records.at, lang)]
+            commendations_table(db, event.id, lang), calls_table(db, event.id, lang),
+            rule_table(rule, records.at, lang)]
 
 
 # --- a season: several events -------------------------------------------------------------------

@@ -9,14 +9,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Assignment, Commendation, Event, Person, Shift, SpotCheck
+from ..models import Assignment, Call, CallTarget, Commendation, Event, Person, Shift, SpotCheck
 from . import duty_rule, duty_state
 
 ID_CHUNK = 5_000
 TIMELINE_POINTS = 96
 TIMELINE_STEPS = [timedelta(minutes=m) for m in (15, 30, 60, 120, 180, 360, 720, 1440)]
 COUNTS = ("shifts", "attended", "late", "left_early", "absent", "pending", "spot_check_absences",
-          "rejected_checkins", "commendations", "criticisms")
+          "rejected_checkins", "commendations", "criticisms", "calls", "calls_answered",
+          "calls_late", "calls_unanswered", "roll_calls_failed")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class ScoreRule:
     criticism: float = -5
     per_hour: float = 0.5
     hours_cap: float = 20
+    call_unanswered: float = -2
+    call_late: float = -1
+    roll_call_failed: float = -5
     late_grace: timedelta = timedelta(minutes=15)
 
     @classmethod
@@ -44,6 +48,8 @@ class ScoreRule:
             rejected_checkin=config["SCORE_REJECTED_CHECKIN"],
             commendation=config["SCORE_COMMENDATION"], criticism=config["SCORE_CRITICISM"],
             per_hour=config["SCORE_PER_HOUR"], hours_cap=config["SCORE_HOURS_CAP"],
+            call_unanswered=config["SCORE_CALL_UNANSWERED"], call_late=config["SCORE_CALL_LATE"],
+            roll_call_failed=config["SCORE_ROLL_CALL_FAILED"],
             late_grace=timedelta(minutes=config["LATE_GRACE_MINUTES"]))
 
     def weights(self) -> dict:
@@ -52,7 +58,8 @@ class ScoreRule:
                 "left_early": self.left_early, "spot_check_absence": self.spot_check_absence,
                 "rejected_checkin": self.rejected_checkin, "commendation": self.commendation,
                 "criticism": self.criticism, "per_hour": self.per_hour,
-                "hours_cap": self.hours_cap,
+                "hours_cap": self.hours_cap, "call_unanswered": self.call_unanswered,
+                "call_late": self.call_late, "roll_call_failed": self.roll_call_failed,
                 "late_grace_minutes": self.late_grace.total_seconds() / 60}
 
     def parts(self, counts: dict, hours: float) -> dict:
@@ -69,6 +76,9 @@ class ScoreRule:
             "rejected_checkins": counts["rejected_checkins"] * self.rejected_checkin,
             "commendations": counts["commendations"] * self.commendation,
             "criticisms": counts["criticisms"] * self.criticism,
+            "calls_unanswered": counts["calls_unanswered"] * self.call_unanswered,
+            "calls_late": counts["calls_late"] * self.call_late,
+            "roll_calls_failed": counts["roll_calls_failed"] * self.roll_call_failed,
             "on_duty_hours": hours_points,
         }
         return {key: tidy(value) for key, value in raw.items()}
@@ -211,11 +221,12 @@ def event_records(db: Session, event_id: int, at: datetime, rule: ScoreRule,
     for pid, kind, count in db.execute(praise):
         (commendations if kind == "commend" else criticisms)[pid] += count
 
+    answers = _call_counts(db, event_id, person_id)
     per_person: dict[int, list[ShiftRecord]] = defaultdict(list)
     for record in shifts.values():
         per_person[record.person_id].append(record)
     everyone = set(per_person) | set(rejected) | set(spot_absences) | set(commendations) \
-        | set(criticisms)
+        | set(criticisms) | set(answers)
     people = _people(db, everyone)
     items = []
     for pid in everyone:
@@ -234,6 +245,7 @@ def event_records(db: Session, event_id: int, at: datetime, rule: ScoreRule,
             "rejected_checkins": rejected[pid],
             "commendations": commendations[pid],
             "criticisms": criticisms[pid],
+            **answers.get(pid, NO_CALLS),
         }
         hours = round(sum(r.hours for r in own), 2)
         parts = rule.parts(counts, hours)
@@ -241,6 +253,32 @@ def event_records(db: Session, event_id: int, at: datetime, rule: ScoreRule,
                                   hours, tidy(sum(parts.values())), parts))
     items.sort(key=lambda p: (p.unit, p.name, p.person_id))
     return EventRecords(event_id, at, shifts, items)
+
+
+NO_CALLS = {"calls": 0, "calls_answered": 0, "calls_late": 0, "calls_unanswered": 0,
+            "roll_calls_failed": 0}
+
+
+def _call_counts(db: Session, event_id: int, person_id: int | None) -> dict[int, dict]:
+    """Each person's calls (叫应) and roll calls in the event: answered, late, and — once a call
+    is closed — unanswered, or a roll call failed (not answered in time or not at the post)."""
+    query = (select(CallTarget.person_id, Call.kind, Call.closed_at, CallTarget.answered_at,
+                    CallTarget.late, CallTarget.within_fence)
+             .join(Call, Call.id == CallTarget.call_id).where(Call.event_id == event_id))
+    if person_id is not None:
+        query = query.where(CallTarget.person_id == person_id)
+    found: dict[int, dict] = {}
+    for pid, kind, closed_at, answered_at, late, within_fence in db.execute(query):
+        counts = found.setdefault(pid, dict(NO_CALLS))
+        counts["calls"] += 1
+        counts["calls_answered"] += answered_at is not None
+        if kind == "roll_call":
+            counts["roll_calls_failed"] += closed_at is not None and (
+                answered_at is None or bool(late) or not within_fence)
+        else:
+            counts["calls_late"] += bool(late)
+            counts["calls_unanswered"] += closed_at is not None and answered_at is None
+    return found
 
 
 def _rate(part: int, whole: int) -> float | None:

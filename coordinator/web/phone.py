@@ -34,6 +34,7 @@ SHELL_STATIC = (
     "css/phone.css",
     "js/common.js",
     "js/phone.js",
+    "js/phone-calls.js",
     "js/phone-geo.js",
     "js/phone-map.js",
     "js/phone-queue.js",
@@ -41,6 +42,7 @@ SHELL_STATIC = (
     "js/phone-store.js",
     "vendor/leaflet/leaflet.js",
     "vendor/leaflet/leaflet.css",
+    "vendor/socket.io/socket.io.min.js",
     "icons/phone-192.png",
 )
 SERVICE_WORKER = "js/phone-sw.js"
@@ -71,7 +73,7 @@ def open_link(code: str):
 def check_in_kinds() -> dict[str, str]:
     return {"check_in": _("Check in"), "presence": _("Confirm presence"),
             "check_out": _("Check out"), "report": _("Hazard report"),
-            "ack": _("Acknowledgement")}
+            "ack": _("Acknowledgement"), "call_answer": _("Answer to a call")}
 
 
 def flag_names() -> dict[str, str]:
@@ -110,10 +112,29 @@ def failure_reasons() -> dict[str, str]:
     }
 
 
+def call_strings() -> dict[str, str]:
+    """What the banner of a call (叫应) or a roll call (随机点名) says."""
+    return {
+        "call": _("Call from the command center"),
+        "roll_call": _("Roll call"),
+        "answer_call": _("Received"),
+        "answer_roll_call": _("Present at my post"),
+        "deadline": _("Please answer by {time}"),
+        "sending": _("Sending the answer…"),
+        "queued": _("Recorded; it is sent when the network returns"),
+        "held": _("Recorded; the server cannot take it right now, it is sent again "
+                  "automatically"),
+        "answered": _("Answered {time}"),
+        "outside": _("Answered {time}, but not inside the post's fence: it does not count as "
+                     "present."),
+    }
+
+
 def phone_strings() -> dict:
     """Everything the phone page's scripts say, in the page's language."""
     return {
         "kinds": check_in_kinds(),
+        "calls": call_strings(),
         "flags": flag_names(),
         "flag_meanings": flag_meanings(),
         "failure_reasons": failure_reasons(),
@@ -207,7 +228,9 @@ def home(principal):
                   "responsibilitiesUrl": url_for("field.my_responsibilities"),
                   "checkinsUrl": url_for("field.create_checkin"),
                   "reportsUrl": url_for("field.create_report"),
-                  "ackUrl": url_for("field.acknowledge", assignment_id=0)})
+                  "ackUrl": url_for("field.acknowledge", assignment_id=0),
+                  "myCallsUrl": url_for("calls.my_calls"),
+                  "callAnswerUrl": url_for("calls.answer_call", call_id=0)})
 
 
 @bp.get("/csrf")

@@ -1,7 +1,9 @@
-// The field worker's phone page: my duty, GPS check-ins, acknowledgement and hazard reports,
-// all kept on the phone first (phone-queue.js) so that nothing is lost without a network.
+// The field worker's phone page: calls to answer, my duty, GPS check-ins, acknowledgement and
+// hazard reports, all kept on the phone first (phone-queue.js) so that nothing is lost without a
+// network.
 
 import { ApiFailure, T, api, el, fmt, localTime, timeRange } from "./common.js";
+import { ANSWER_KIND, CallBanners } from "./phone-calls.js";
 import { bearingDeg, compassPoint, distanceM, readPosition } from "./phone-geo.js";
 import { postMap } from "./phone-map.js";
 import { Outbox } from "./phone-queue.js";
@@ -13,6 +15,7 @@ const PHOTO_MAX_PX = 1600;
 const PHOTO_QUALITY = 0.8;
 const LAST_FIX_MAX_AGE_MS = 30 * 60 * 1000;
 const DUTIES_KEY = `duties:${S.personId}`;
+const CHECK_IN_KINDS = new Set(["check_in", "presence", "check_out"]);
 
 const $ = (selector) => document.querySelector(selector);
 const state = {
@@ -408,7 +411,7 @@ function recordLine(record) {
   const parts = [shortTime(record.taken_at), kindName(record.kind)];
   if (record.post_name) parts.push(record.post_name);
   const answer = record.answer;
-  if (answer && record.kind !== "report" && record.kind !== "ack") {
+  if (answer && CHECK_IN_KINDS.has(record.kind)) {
     parts.push(`${answer.within_fence ? T.inside : T.outside} ${distanceText(answer.distance_m)}`);
     for (const flag of answer.flags) if (flag !== "outside_fence") parts.push(T.flags[flag]);
   } else if (answer) {
@@ -446,7 +449,8 @@ async function renderRecords() {
 }
 
 function onSent(record) {
-  if (record.kind === "ack") acknowledged(record);
+  if (record.kind === ANSWER_KIND) calls.sent(record);
+  else if (record.kind === "ack") acknowledged(record);
   else if (record.kind === "report" && record.client_id === state.awaitingReport) {
     showResult($("#report-result"), "ok", [T.report_sent, record.warning]);
   } else if (record.client_id === state.awaiting) showCheckinAnswer(record);
@@ -456,7 +460,8 @@ function onSent(record) {
 function onFailed(record) {
   const reason = T.failure_reasons[record.error.code] || record.error.message;
   const text = fmt(T.result_failed, { kind: kindName(record.kind), reason });
-  if (record.client_id === state.awaiting) showResult($("#result"), "error", [text]);
+  if (record.kind === ANSWER_KIND) calls.failed(record, text);
+  else if (record.client_id === state.awaiting) showResult($("#result"), "error", [text]);
   else if (record.client_id === state.awaitingReport) {
     showResult($("#report-result"), "error", [text]);
   } else notify(text, "error");
@@ -470,6 +475,17 @@ const outbox = new Outbox({
   onSent,
   onFailed,
   onSessionEnded: () => notify(T.session_ended, "error"),
+});
+
+const calls = new CallBanners({
+  root: $("#calls"),
+  template: $("#call-template"),
+  personId: S.personId,
+  urls: { mine: S.myCallsUrl, answer: S.callAnswerUrl },
+  outbox,
+  locate,
+  geoProblem,
+  heldText: () => heldMessage(T.calls.queued, T.calls.held, {}),
 });
 
 // --- start -------------------------------------------------------------------------------------
@@ -495,6 +511,7 @@ showNetwork();
 window.addEventListener("online", () => {
   showNetwork();
   outbox.flush();
+  calls.refresh();
   loadDuties();
   showResponsibilities(S.responsibilitiesUrl, S.personId);
 });
@@ -503,6 +520,7 @@ document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") outbox.flush();
 });
 await renderRecords();
+await calls.start();
 showResponsibilities(S.responsibilitiesUrl, S.personId);
 await loadDuties();
 outbox.flush();

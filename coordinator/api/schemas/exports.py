@@ -17,7 +17,8 @@ class ExportQuery(Query):
 
 
 class CsvExportQuery(ExportQuery):
-    table: Literal["people", "units", "checkins", "alerts", "spot_checks", "commendations"] = "people"
+    table: Literal["people", "units", "checkins", "alerts", "spot_checks", "commendations",
+                   "calls"] = "people"
 
 
 class SeasonExportQuery(ExportQuery):

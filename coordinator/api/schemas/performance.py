@@ -21,6 +21,9 @@ class ScoreParts(Answer):
     rejected_checkins: float
     commendations: float
     criticisms: float
+    calls_unanswered: float
+    calls_late: float
+    roll_calls_failed: float
     on_duty_hours: float
 
 
@@ -35,6 +38,9 @@ class ScoreWeights(Answer):
     criticism: float
     per_hour: float
     hours_cap: float
+    call_unanswered: float
+    call_late: float
+    roll_call_failed: float
     late_grace_minutes: float
 
 
@@ -55,6 +61,11 @@ class PerformanceItem(Answer):
     rejected_checkins: int = Field(description="check-ins a reviewer rejected (spoof confirmed)")
     commendations: int
     criticisms: int
+    calls: int = Field(description="calls (叫应) and roll calls that reached the person")
+    calls_answered: int
+    calls_late: int = Field(description="calls answered after their deadline")
+    calls_unanswered: int = Field(description="closed calls never answered")
+    roll_calls_failed: int = Field(description="roll calls not answered in time inside the fence")
     score: float
     score_parts: ScoreParts
 
@@ -84,6 +95,11 @@ class Totals(Answer):
     rejected_checkins: int
     commendations: int
     criticisms: int
+    calls: int = Field(description="calls (叫应) and roll calls that reached the person")
+    calls_answered: int
+    calls_late: int = Field(description="calls answered after their deadline")
+    calls_unanswered: int = Field(description="closed calls never answered")
+    roll_calls_failed: int = Field(description="roll calls not answered in time inside the fence")
     attendance_rate: float | None
     punctuality_rate: float | None
     average_score: float | None
