@@ -25,6 +25,7 @@ from flask import current_app
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from . import assignment_notices, clock
 from . import db as database
 from .errors import ApiError
 from .services import audit, effects, outbox, scope
@@ -36,6 +37,8 @@ def commit(db: Session) -> None:
     """Seal this transaction's effects, commit it, then publish its live messages."""
     publisher = current_app.extensions["publisher"]
     try:
+        if outbox.has_assigned(db):
+            assignment_notices.write(db, clock.now())
         db.flush()
         with publisher.in_order(effects.pending_events(db)):
             messages = effects.seal(db, keep_rows=publisher.across_processes)
@@ -56,6 +59,7 @@ def rollback(db: Session) -> None:
     """Undo the transaction; what it would have told is dropped with it."""
     effects.discard(db)
     outbox.take_written(db)
+    outbox.take_assigned(db)
     audit.discard(db)
     db.rollback()
 

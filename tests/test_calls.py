@@ -257,6 +257,9 @@ def test_an_alert_nobody_acknowledges_climbs_one_level_at_a_time(app, client, ad
         created(admin.post(f"/api/v1/units/{unit['id']}/leaders", json={
             "person_id": leaders[unit["kind"]]["id"], "role": "chief"}))
     duty = make_duty(client, admin, commander, post_fields={"unit_id": town["id"]})
+    drain(app)
+    assert [r.json["phone"] for r in with_sms.requests] == ["13800000001"]  # the assignment
+    told = len(with_sms.requests)
     clock.advance(minutes=16)  # nobody checked in: missed_checkin (sweeper)
     with app.app_context():
         from coordinator.jobs import sweeper
@@ -268,14 +271,14 @@ def test_an_alert_nobody_acknowledges_climbs_one_level_at_a_time(app, client, ad
     clock.advance(minutes=2)  # 16 minutes unacknowledged
     assert {level for _, level in escalate(app).escalated_alerts} == {1}
     drain(app)
-    assert [r.json["phone"] for r in with_sms.requests] == [leaders["town"]["phone"]]
-    assert "已16分钟无人确认" in with_sms.requests[0].json["text"]
+    assert [r.json["phone"] for r in with_sms.requests[told:]] == [leaders["town"]["phone"]]
+    assert "已16分钟无人确认" in with_sms.requests[told].json["text"]
     assert escalate(app).escalated_alerts == []  # once per level
     clock.advance(minutes=15)
     assert {level for _, level in escalate(app).escalated_alerts} == {2}
     drain(app)
-    assert [r.json["phone"] for r in with_sms.requests] == [leaders["town"]["phone"],
-                                                             leaders["county"]["phone"]]
+    assert [r.json["phone"] for r in with_sms.requests[told:]] == [leaders["town"]["phone"],
+                                                                    leaders["county"]["phone"]]
     # An acknowledged alert stops climbing.
     alert_id = raised[0]
     assert commander.post(f"/api/v1/alerts/{alert_id}/ack", json={}).status_code == 200
@@ -413,3 +416,21 @@ def test_answers_count_in_the_record_and_the_export(app, client, admin, commande
     assert table.status_code == 200
     lines = list(csv.reader(io.StringIO(table.data.decode("utf-8-sig"))))
     assert len(lines) == 5 and lines[0][0] == "叫应ID"
+
+
+def test_an_assignment_sends_the_person_an_sms_with_a_staff_link_that_signs_in(
+        app, client, admin, commander, with_sms):
+    duty = make_duty(client, admin, commander)
+    assert len(drain(app).sent) == 1
+    [sms] = with_sms.requests
+    assert sms.json["phone"] == "13800000001"
+    assert "石门水库" in sms.json["text"] and "07-21 08:00至07-21 20:00" in sms.json["text"]
+    link = sms.json["text"].rsplit("：", 1)[1]
+    assert link.startswith("http://localhost/m/link/"), link
+    phone = app.test_client()
+    opened = phone.get(link.removeprefix("http://localhost"), follow_redirects=True)
+    assert opened.status_code == 200
+    assert "人员0001" in opened.get_data(as_text=True)  # signed in as the person
+    outbox = commander.get("/api/v1/notifications?status=sent").get_json()["items"]
+    assert {n["assignment_id"] for n in outbox if n["cause"] == "assignment"} == {
+        duty.assignment_id}

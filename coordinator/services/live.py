@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Alert, Assignment, CheckIn, Event, FieldReport, Person, Post, PostStatus, Shift
 from ..presenters import alert_json, assignment_json, checkin_json, iso, report_json
-from . import duty_rule, duty_state, effects, scope
+from . import duty_rule, duty_state, effects, outbox, scope
 from .duty_rule import DutyState, Fix
 from .duty_state import FIX_COLUMNS
 
@@ -277,6 +277,8 @@ def announce_assignment(db: Session, action: str, assignment: Assignment, shift:
     effects.live(db, shift.event_id, "assignment", {
         "action": action, "assignment": assignment_json(assignment, shift, person_name)},
         person_ids=(assignment.person_id,), post_id=shift.post_id)
+    if action == "created":
+        outbox.assigned(db, assignment.id)
     if refresh:
         refresh_post_status(db, shift.event_id, shift.post_id, at)
 

@@ -78,6 +78,24 @@ def notify(db: Session, addressees: Iterable[Addressee], text: str | dict, *, ca
     return count
 
 
+ASSIGNED = "outbox_assigned"
+
+
+def assigned(db: Session, assignment_id: int) -> None:
+    """A person was put on a shift in this transaction: the boundary sends them an SMS with
+    their staff link (`coordinator/assignment_notices.py`) when outside channels are set up."""
+    if db.info.get(CHANNELS):
+        db.info.setdefault(ASSIGNED, []).append(assignment_id)
+
+
+def has_assigned(db: Session) -> bool:
+    return bool(db.info.get(ASSIGNED))
+
+
+def take_assigned(db: Session) -> list[int]:
+    return db.info.pop(ASSIGNED, [])
+
+
 def take_written(db: Session) -> bool:
     """Whether this transaction wrote rows for the sender (and forget it)."""
     return bool(db.info.pop(WRITTEN, False))

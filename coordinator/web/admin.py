@@ -31,13 +31,14 @@ NAV = (
     ("admin.posts", READERS, ("admin.posts",)),
     ("admin.people", READERS, ("admin.people",)),
     ("admin.units", READERS, ("admin.units",)),
+    ("notifications.page", COMMANDING_ROLES, ("notifications.page",)),
 )
 
 
 def nav_labels() -> dict[str, str]:
     return {"command.index": _("Command screen"), "admin.events_page": _("Responses"),
             "admin.posts": _("Posts"), "admin.people": _("People"),
-            "admin.units": _("Units and leaders")}
+            "admin.units": _("Units and leaders"), "notifications.page": _("Notifications")}
 
 
 def role_names() -> dict[str, str]:

@@ -53,6 +53,38 @@ def report_categories() -> dict[str, str]:
             "other": _("Other")}
 
 
+def call_strings() -> dict:
+    """What the 叫应 panel says about calls, their answers and the form that starts one."""
+    return {
+        "kinds": {"call": _("Call"), "roll_call": _("Roll call")},
+        "started_at": _("sent {time}"),
+        "deadline": _("answer by {time}"),
+        "closed_at": _("closed {time}"),
+        "answered": _("answered"),
+        "waiting": _("not yet"),
+        "overdue": _("overdue"),
+        "late": _("answered late"),
+        "waiting_list": _("Not answered yet ({count})"),
+        "answered_list": _("Answered ({count})"),
+        "more_people": _("…and {count} more"),
+        "dial": _("Call {name}"),
+        "late_answer": _("late"),
+        "outside": _("outside the fence"),
+        "units_optional": _("Choose units to call only those within them (none: all)."),
+        "units_required": _("Choose the units whose people are called."),
+        "started": _("The call went to {count} people."),
+        "field_errors": {
+            "message": _("Write what the people called should know or do."),
+            "unit_ids": _("Choose at least one unit."),
+            "targets": _("Nobody matches this choice: no one is on duty, responsible or in "
+                         "these units."),
+            "deadline_minutes": _("The time to answer is 1 to 120 minutes."),
+            "sample": _("Pick at least 1 person, or leave it empty to call everyone."),
+            "kind": _("Choose a call or a roll call."),
+        },
+    }
+
+
 def command_strings() -> dict:
     """Everything the command-center scripts say, in the page's language."""
     return {
@@ -125,6 +157,7 @@ def command_strings() -> dict:
         "person_at": _("{name} · {post}"),
         "unit_badge": _("{name}: {present} of {required} on duty at {posts} posts, "
                         "{alerts} open alerts"),
+        "calls": call_strings(),
     }
 
 

@@ -2,7 +2,7 @@
 // many have answered, who has not (a tap dials them) and when the others answered, kept live by
 // `call_status` messages; and the form that starts a call or a roll call (随机点名).
 
-import { T, api, busy, clearErrors, describe, el, fmt, localTime, showFailure, showFormError } from "./common.js";
+import { T, api, busy, clearErrors, describe, el, fmt, localTime, showFieldErrors, showFormError } from "./common.js";
 import { withId } from "./command-drawer.js";
 
 const CLOSED_SHOWN = 5; // the newest closed calls stay in the panel: who never answered matters
@@ -28,6 +28,7 @@ export class CallPanel {
     Object.assign(this, { list, empty, counter, form, eventId, urls, units, notify, onNew });
     this.calls = new Map();
     this.timers = new Map();
+    this.folds = new Map(); // "call id:list" → whether the person at the screen opened that list
     this.frame = null;
     if (form) this.setUpForm();
   }
@@ -104,14 +105,20 @@ export class CallPanel {
         figure("waiting", call.targets - call.answered, T.calls.waiting),
         figure("overdue", call.overdue, T.calls.overdue),
         call.late ? figure("late", call.late, T.calls.late) : null),
-      waiting.length ? this.people(T.calls.waiting_list, waiting, call.targets - call.answered, (p) => this.waitingLine(p), true) : null,
-      answered.length ? this.people(T.calls.answered_list, answered, call.answered, (p) => this.answeredLine(call, p), false) : null);
+      waiting.length ? this.people(`${call.id}:waiting`, T.calls.waiting_list, waiting,
+        call.targets - call.answered, (p) => this.waitingLine(p), true) : null,
+      answered.length ? this.people(`${call.id}:answered`, T.calls.answered_list, answered,
+        call.answered, (p) => this.answeredLine(call, p), false) : null);
   }
 
-  people(title, people, total, line, open) {
+  /** A list of people that stays open or folded as the person at the screen left it. */
+  people(key, title, people, total, line, openFirst) {
     const more = total - Math.min(people.length, PEOPLE_SHOWN);
-    return el("details", { class: "call-people", open },
-      el("summary", {}, fmt(title, { count: total })),
+    const open = this.folds.has(key) ? this.folds.get(key) : openFirst;
+    const list = key.endsWith(":waiting") ? "waiting" : "answered";
+    return el("details", { class: `call-people ${list}`, open,
+      ontoggle: (event) => this.folds.set(key, event.currentTarget.open) },
+    el("summary", {}, fmt(title, { count: total })),
       el("ul", {}, ...people.slice(0, PEOPLE_SHOWN).map(line),
         more > 0 ? el("li", { class: "more" }, fmt(T.calls.more_people, { count: more })) : null));
   }
@@ -142,7 +149,7 @@ export class CallPanel {
     const fillUnits = () => {
       if (unitsBox.childElementCount || !this.units()) return;
       unitsBox.replaceChildren(...this.units().map((unit) => el("label", {
-        class: `unit-choice depth-${unit.path.split("/").length - 1}` },
+        class: `unit-choice depth-${unit.path.length - 1}` },
       el("input", { type: "checkbox", name: "unit_ids", value: unit.id }), ` ${unit.name}`)));
     };
     form.closest("details").addEventListener("toggle", fillUnits);
@@ -154,6 +161,18 @@ export class CallPanel {
       event.preventDefault();
       busy(form, () => this.start());
     });
+  }
+
+  /** The API's field errors in the form's words: `targets.sample` is the sample's field, any
+   * other target problem means the choice reached nobody. */
+  reasons(fields) {
+    const found = {};
+    for (const [path, why] of Object.entries(fields)) {
+      const name = path.startsWith("targets.sample") ? "sample"
+        : path.startsWith("targets") ? "targets" : path.split(".")[0];
+      found[name] = T.calls.field_errors[name] || why;
+    }
+    return found;
   }
 
   body() {
@@ -175,22 +194,21 @@ export class CallPanel {
     const form = this.form;
     clearErrors(form);
     const body = this.body();
+    const problems = {};
+    if (!body.message) problems.message = T.calls.field_errors.message;
     if (form.elements.who.value === "units" && !body.targets.unit_ids.length) {
-      showFormError(form, T.calls.choose_units);
-      return;
+      problems.unit_ids = T.calls.field_errors.unit_ids;
     }
-    if (!body.message) {
-      showFailure(form, { code: "validation_error", fields: { message: "" } });
+    if (Object.keys(problems).length) {
+      showFieldErrors(form, problems, true);
       return;
     }
     let call;
     try {
       call = await api("POST", this.urls.callsApi, body);
     } catch (failure) {
-      if (failure.code === "validation_error" && failure.fields && failure.fields.targets) {
-        showFormError(form, T.calls.nobody);
-      } else if (failure.code === "validation_error" && failure.fields) {
-        showFailure(form, failure);
+      if (failure.code === "validation_error" && failure.fields) {
+        showFieldErrors(form, this.reasons(failure.fields), true);
       } else showFormError(form, describe(failure));
       return;
     }

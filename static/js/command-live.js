@@ -3,7 +3,7 @@
 // the feed waits briefly for the missing ones (another server process may deliver them late) and
 // then reloads the snapshot. A reconnect reloads the snapshot too.
 
-export const MESSAGE_NAMES = ["checkin", "post_status", "alert", "assignment", "report"];
+export const MESSAGE_NAMES = ["checkin", "post_status", "alert", "assignment", "report", "call_status"];
 
 export class LiveFeed {
   /**

@@ -1,9 +1,11 @@
-// The command-center page: wires the map, the live feed, the panels, the drawer and the replay.
+// The command-center page: wires the map, the live feed, the panels (alerts, reports, calls), the
+// drawer and the replay.
 // The snapshot is loaded once; after that, messages change what they touch, and the counts at
 // the top are recounted at most once per animation frame.
 
 import { T, api, describe, fmt, notify } from "./common.js";
 import { AlertPanel, Beeper } from "./command-alerts.js";
+import { CallPanel } from "./command-calls.js";
 import { PostDrawer, distanceText, withId } from "./command-drawer.js";
 import { LiveFeed } from "./command-live.js";
 import { MapView } from "./command-map.js";
@@ -74,6 +76,12 @@ const overview = new Overview({
   view: map, table: $("overview-table"), tab: $("tab-overview"),
   levelButtons: document.querySelectorAll("#panel-overview [data-level]"),
   alertsOf: () => alerts.alerts.values(),
+});
+
+const calls = new CallPanel({
+  list: $("calls"), empty: $("calls-empty"), counter: $("calls-count"), form: $("call-form"),
+  eventId, urls, units: () => units, notify: toast,
+  onNew: () => flash($("tab-calls")),
 });
 
 const refusals = $("refusals")
@@ -184,6 +192,7 @@ async function loadSnapshot() {
     api("GET", urls.snapshotApi),
     api("GET", `${urls.reportsApi}?limit=200`).catch(() => null),
     units ? null : api("GET", urls.unitsApi).catch(() => null),
+    calls.load().catch(() => null),
   ]);
   show(state);
   if (unitList) {
@@ -249,6 +258,9 @@ const handlers = {
     reports.add(report);
     map.addReport(report);
     flash($("tab-reports"));
+  },
+  call_status(message) {
+    calls.status(message);
   },
 };
 
@@ -358,7 +370,7 @@ for (const tab of document.querySelectorAll('[role="tab"]')) {
 
 // --- start -----------------------------------------------------------------------------------
 
-window.commandCenter = { map, feed, alerts, drawer, replay, reports, beeper, overview };
+window.commandCenter = { map, feed, alerts, drawer, replay, reports, beeper, overview, calls };
 
 async function start() {
   try {
