@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from channel_servers import CapturingGateway, gateway  # noqa: F401 - a fixture
+from channel_servers import CapturingGateway, gateway, smtp_server  # noqa: F401 - fixtures
 from conftest import PASSWORD, Api, event_body, person_body
 from county_support import created
 from field_support import make_duty, staff_api
@@ -434,3 +434,44 @@ def test_an_assignment_sends_the_person_an_sms_with_a_staff_link_that_signs_in(
     outbox = commander.get("/api/v1/notifications?status=sent").get_json()["items"]
     assert {n["assignment_id"] for n in outbox if n["cause"] == "assignment"} == {
         duty.assignment_id}
+
+
+def test_every_channel_gets_the_call_once_and_the_robots_one_message_naming_everyone(
+        app, admin, commander, smtp_server):  # noqa: F811
+    import base64
+    import hashlib
+    import hmac
+
+    people = [created(admin.post("/api/v1/people", json=person_body(
+        name=f"值守{i}", phone=f"1370000000{i}", email=f"duty{i}@example.cn"))) for i in range(3)]
+    with CapturingGateway() as sms, CapturingGateway("/wecom") as wecom, \
+            CapturingGateway("/dingtalk") as dingtalk:
+        wecom.answer_json({"errcode": 0, "errmsg": "ok"})
+        dingtalk.answer_json({"errcode": 0, "errmsg": "ok"})
+        app.config.update(SMS_URL=sms.url, WECOM_WEBHOOK=wecom.url + "?key=robot-key",
+                          DINGTALK_WEBHOOK=dingtalk.url + "?access_token=robot-token",
+                          DINGTALK_SECRET="SEC-robot-secret", SMTP_URL=smtp_server.url)
+        call = created(commander.post("/api/v1/calls", json={
+            "message": "台风橙色预警，请回复", "targets": {"person_ids": [p["id"] for p in people]}}))
+        result = drain(app)
+        assert len(result.sent) == 3 + 3 + 3 + 3  # sms, wecom, dingtalk, mail per person
+        phones = sorted(p["phone"] for p in people)
+        assert sorted(r.json["phone"] for r in sms.requests) == phones
+        [robot] = wecom.requests
+        assert robot.json["msgtype"] == "text"
+        assert sorted(robot.json["text"]["mentioned_mobile_list"]) == phones
+        assert "台风橙色预警" in robot.json["text"]["content"]
+        [signed] = dingtalk.requests
+        assert sorted(signed.json["at"]["atMobiles"]) == phones
+        expected = base64.b64encode(hmac.new(b"SEC-robot-secret",
+                                             f"{signed.query['timestamp']}\nSEC-robot-secret".encode(),
+                                             hashlib.sha256).digest()).decode()
+        assert signed.query["sign"] == expected
+        mails = smtp_server.wait_for(3)
+        assert sorted(m["To"].addresses[0].addr_spec for m in mails) == sorted(
+            p["email"] for p in people)
+        assert "台风橙色预警" in mails[0].get_content()
+        assert drain(app).sent == []  # nothing twice
+    detail = commander.get(f"/api/v1/calls/{call['id']}").get_json()
+    assert {c["channel"] for c in detail["people"][0]["channels"]} == {
+        "app", "sms", "wecom", "dingtalk", "mail"}
