@@ -17,7 +17,7 @@ VIEWERS = COMMANDING_ROLES  # as GET /api/v1/notifications
 
 def status_names() -> dict[str, str]:
     """The page's tabs, in their order: what failed comes first, it is what needs a person."""
-    return {"failed": _("Failed"), "pending": _("Waiting to be sent"), "sent": _("Sent")}
+    return {"failed": _("Failed"), "pending": _("Waiting"), "sent": _("Sent")}
 
 
 def channel_names() -> dict[str, str]:

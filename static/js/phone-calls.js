@@ -6,7 +6,7 @@
 import { T, api, el, fmt, localTime } from "./common.js";
 import * as store from "./phone-store.js";
 
-const ANSWERED_SHOWN_MS = 5000; // "已应答 08:02" stays this long, then the banner goes
+const ANSWERED_SHOWN_MS = 4000; // "已应答 08:02" stays this long, then the banner goes
 const OVERDUE_CHECK_MS = 10000;
 const MESSAGE_IN_RECORDS = 40; // characters of the call's message in the phone's record list
 export const ANSWER_KIND = "call_answer";
