@@ -214,6 +214,30 @@ def test_a_call_started_elsewhere_appears_and_an_inspector_only_watches(
     expect(card.locator("a.tel")).to_have_attribute("href", "tel:13800000001")
 
 
+def test_a_warning_in_force_calls_its_areas_responsible_persons_in_one_click(
+        browser, live_server, client, admin, commander, make_user):  # noqa: F811
+    watched = make_duty(client, admin, commander)
+    created(commander.post(f"/api/v1/posts/{watched.post['id']}/responsibles", json={
+        "person_id": watched.person_id, "role": "patrol"}))
+    lat, lon = watched.post["lat"], watched.post["lon"]
+    created(commander.post("/api/v1/warnings", json={
+        "headline": "县气象台发布暴雨红色预警", "event": "暴雨", "severity": "red",
+        "polygon": [[lat - 0.1, lon - 0.1], [lat - 0.1, lon + 0.1], [lat + 0.1, lon + 0.1],
+                    [lat + 0.1, lon - 0.1]]}))
+    page = open_command(browser, live_server, make_user("commander", "commander-w"),
+                        watched.event_id)
+    page.locator("#tab-calls").click()
+    warning = page.locator(".warning")
+    expect(warning.locator(".warning-colour")).to_have_text("红色")
+    expect(warning.locator(".warning-level")).to_have_text("拟启动1级应急响应")
+    expect(warning.locator(".warning-area")).to_have_text("涉及 0 个单位、1 个点位")
+    warning.get_by_role("button", name="一键叫应区域责任人").click()
+    expect(page.locator("#notice")).to_have_text("预警叫应已发给 1 人。")
+    expect(page.locator(".call .call-message")).to_contain_text("县气象台发布暴雨红色预警")
+    [call] = commander.get(f"/api/v1/calls?event_id={watched.event_id}").get_json()["items"]
+    assert [p["person_id"] for p in call["people"]] == [watched.person_id]
+
+
 # --- the notifications page --------------------------------------------------------------------
 
 

@@ -53,6 +53,20 @@ def report_categories() -> dict[str, str]:
             "other": _("Other")}
 
 
+def warning_strings() -> dict:
+    """What the warnings (预警) above the 叫应 panel say, and their one-click call."""
+    return {
+        "severity": {"red": _("Red"), "orange": _("Orange"), "yellow": _("Yellow"),
+                     "blue": _("Blue")},
+        "level": _("proposed level {level} response"),
+        "area": _("{units} units, {posts} posts"),
+        "call": _("Call the area's responsible persons"),
+        "called": _("The warning's call went to {count} people."),
+        "nobody": _("Nobody to call: no post with a responsible person and no unit leader lies "
+                    "in this warning's area."),
+    }
+
+
 def call_strings() -> dict:
     """What the 叫应 panel says about calls, their answers and the form that starts one."""
     return {
@@ -158,6 +172,7 @@ def command_strings() -> dict:
         "unit_badge": _("{name}: {present} of {required} on duty at {posts} posts, "
                         "{alerts} open alerts"),
         "calls": call_strings(),
+        "warnings": warning_strings(),
     }
 
 

@@ -6,6 +6,7 @@
 import { T, api, describe, fmt, notify } from "./common.js";
 import { AlertPanel, Beeper } from "./command-alerts.js";
 import { CallPanel } from "./command-calls.js";
+import { WarningList } from "./command-warnings.js";
 import { PostDrawer, distanceText, withId } from "./command-drawer.js";
 import { LiveFeed } from "./command-live.js";
 import { MapView } from "./command-map.js";
@@ -82,6 +83,11 @@ const calls = new CallPanel({
   list: $("calls"), empty: $("calls-empty"), counter: $("calls-count"), form: $("call-form"),
   eventId, urls, units: () => units, notify: toast,
   onNew: () => flash($("tab-calls")),
+});
+
+const warnings = new WarningList({
+  list: $("warnings"), box: $("warnings-box"), eventId, urls, notify: toast,
+  onCalled: () => calls.load().catch(() => null),
 });
 
 const refusals = $("refusals")
@@ -193,6 +199,7 @@ async function loadSnapshot() {
     api("GET", `${urls.reportsApi}?limit=200`).catch(() => null),
     units ? null : api("GET", urls.unitsApi).catch(() => null),
     calls.load().catch(() => null),
+    warnings.load().catch(() => null),
   ]);
   show(state);
   if (unitList) {
@@ -370,7 +377,8 @@ for (const tab of document.querySelectorAll('[role="tab"]')) {
 
 // --- start -----------------------------------------------------------------------------------
 
-window.commandCenter = { map, feed, alerts, drawer, replay, reports, beeper, overview, calls };
+window.commandCenter = { map, feed, alerts, drawer, replay, reports, beeper, overview, calls,
+  warnings };
 
 async function start() {
   try {
