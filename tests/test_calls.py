@@ -114,6 +114,10 @@ def test_a_call_to_fifty_half_answering_climbs_to_exactly_the_silent_halfs_leade
         counts = [watcher.next()[1]["answered"] for _ in answering]
         assert counts == list(range(1, 26))
 
+        by_village = commander.get(f"/api/v1/events/{event['id']}/summary?by=village").get_json()
+        assert {row["name"]: row["calls_unanswered"] for row in by_village["items"]} == {
+            "上坪村": 12, "下湾村": 13}  # people[::2] answered: 13 of the first 25, 12 after
+
         # Past the deadline: the other half raise alerts and climb to their leaders.
         clock.advance(minutes=4)
         assert escalate(app).closed_calls == [call["id"]]

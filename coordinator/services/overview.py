@@ -1,7 +1,9 @@
 """The county's overview of a response (`GET /events/{id}/summary?by=town|village`): one row per
 town or village in the caller's scope, with its posts, the headcount required and present now,
 and its open alerts, read from the stored post statuses (what the map shows), never from the
-night's fixes. Calls and relocation fill their columns once they exist; until then they are 0."""
+night's fixes. `calls_unanswered` counts the people who have not yet answered a call (叫应) of the
+event that is still open; once its deadline is dealt with, each of them is an open alert
+(`call_unanswered`) instead. Relocation fills its columns once it exists; until then they are 0."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import UNIT_KINDS, Alert, Event, Person, Post, PostStatus, Unit
+from ..models import UNIT_KINDS, Alert, Call, CallTarget, Event, Person, Post, PostStatus, Unit
 from .organisation import PATH_SEPARATOR
 
 
@@ -53,6 +55,16 @@ def summary(db: Session, event: Event, by: str) -> list[dict]:
     for query in (by_post, by_person):
         for path, count in db.execute(query):
             open_alerts[_level_of(path, depth)] += count
+    waiting: dict[str | None, int] = defaultdict(int)
+    for path, count in db.execute(
+            select(Unit.path, func.count()).select_from(CallTarget)
+            .join(Call, Call.id == CallTarget.call_id)
+            .join(Person, Person.id == CallTarget.person_id).join(Unit, Unit.id == Person.unit_id)
+            .where(Call.event_id == event.id, Call.closed_at.is_(None),
+                   CallTarget.answered_at.is_(None))
+            .group_by(Unit.path)):
+        waiting[_level_of(path, depth)] += count
     for path, row in rows.items():
         row["open_alerts"] = open_alerts.get(path, 0)
+        row["calls_unanswered"] = waiting.get(path, 0)
     return [rows[path] for path in sorted(rows, key=lambda p: p.split(PATH_SEPARATOR))]
