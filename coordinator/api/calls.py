@@ -47,6 +47,17 @@ def call_detail(session, call, at) -> dict:
          "escalated_at": iso(target.escalated_at)} for target, person in rows]}
 
 
+def event_named(session, event_id: int | None) -> Event | None:
+    """The event a body names (None when it names none): 403 outside the caller's unit, 422
+    when there is no such event."""
+    if event_id is None:
+        return None
+    event = catalogue.named(session, Event, event_id)
+    if event is None:
+        raise validation_error({"event_id": f"no event has id {event_id}"})
+    return event
+
+
 def answer_json(target) -> dict:
     return {"call_id": target.call_id, "person_id": target.person_id,
             "answered_at": iso(target.answered_at), "late": bool(target.late),
@@ -66,11 +77,7 @@ def notification_json(notification: Notification) -> dict:
           roles=COMMANDING_ROLES, body=CallBody, response=CallDetail, status=201)
 def create_call(principal, body: CallBody):
     session = db.session()
-    event = None
-    if body.event_id is not None:
-        event = catalogue.named(session, Event, body.event_id)
-        if event is None:
-            raise validation_error({"event_id": f"no event has id {body.event_id}"})
+    event = event_named(session, body.event_id)
     minutes = body.deadline_minutes or current_app.config["CALL_DEADLINE_MINUTES"]
     targets = body.targets
     spec = calls.TargetSpec(tuple(targets.person_ids), tuple(targets.unit_ids),

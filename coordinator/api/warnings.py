@@ -6,10 +6,10 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .. import clock, db
 from ..errors import validation_error
-from ..models import COMMANDING_ROLES, WATCHING_ROLES, Event
-from ..services import catalogue, warnings
+from ..models import COMMANDING_ROLES, WATCHING_ROLES
+from ..services import warnings
 from ..services.cap import CapRefused, WarningDocument, parse_cap
-from .calls import call_detail
+from .calls import call_detail, event_named
 from .endpoint import endpoint
 from .schemas.calls import (
     CallDetail,
@@ -81,11 +81,7 @@ def get_warning(principal, warning_id: int):
 def call_for_warning(principal, warning_id: int, body: WarningCallBody):
     session = db.session()
     warning = warnings.get_warning(session, warning_id)
-    event = None
-    if body.event_id is not None:
-        event = catalogue.named(session, Event, body.event_id)
-        if event is None:
-            raise validation_error({"event_id": f"no event has id {body.event_id}"})
+    event = event_named(session, body.event_id)
     now = clock.now()
     call = warnings.start_call(
         session, principal.actor, principal.user_id, now, warning, event=event,

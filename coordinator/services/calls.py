@@ -32,7 +32,7 @@ from ..models import (
     Unit,
 )
 from ..presenters import DISPLAY_ZONE, iso
-from . import alerts, audit, catalogue, effects, escalation, geo, outbox, scope
+from . import alerts, audit, catalogue, effects, escalation, geo, organisation, outbox, scope
 from .checkins import FenceRules, check_fix
 from .idempotency import claim_client_id, replay, request_fingerprint
 
@@ -61,33 +61,13 @@ class Counts:
     outside: int  # a roll call's answers from outside the fence (they count as not present)
 
 
-def _named(db: Session, model, ids, field: str) -> list:
-    """The records a body names, 403 for one outside the caller's unit, 422 for one missing."""
-    found = []
-    for index, record_id in enumerate(dict.fromkeys(ids)):
-        record = catalogue.named(db, model, record_id)
-        if record is None:
-            raise validation_error({f"targets.{field}.{index}": f"no record has id {record_id}"})
-        found.append(record)
-    return found
-
-
-def _subtree(db: Session, units: list[Unit]) -> list[int]:
-    """The ids of these units and every unit below them."""
-    ids = set()
-    for unit in units:
-        ids.add(unit.id)
-        ids.update(db.scalars(select(Unit.id).where(Unit.path.startswith(unit.path + "/"))))
-    return sorted(ids)
-
-
 def resolve_targets(db: Session, spec: TargetSpec, event: Event | None, at: datetime,
                     rng: random.Random | None = None) -> list[Person]:
     """The active people a call reaches, as the caller's scope shows them (sorted by id)."""
-    people = _named(db, Person, spec.person_ids, "person_ids")
-    units = _named(db, Unit, spec.unit_ids, "unit_ids")
-    posts = _named(db, Post, spec.post_ids, "post_ids")
-    unit_ids = _subtree(db, units)
+    people = catalogue.all_named(db, Person, spec.person_ids, "targets.person_ids")
+    units = catalogue.all_named(db, Unit, spec.unit_ids, "targets.unit_ids")
+    posts = catalogue.all_named(db, Post, spec.post_ids, "targets.post_ids")
+    unit_ids = sorted(set().union(*(organisation.subtree_ids(db, unit) for unit in units)))
     chosen: dict[int, Person] = {p.id: p for p in people}
     narrowed = spec.responsibles or spec.on_duty
     if units and not narrowed:

@@ -10,7 +10,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from ..errors import conflict, forbidden, not_found
+from ..errors import conflict, forbidden, not_found, validation_error
 from . import audit, scope
 
 Record = TypeVar("Record")
@@ -35,6 +35,18 @@ def named(db: Session, model: type[Record], record_id: int, **get_options) -> Re
             execution_options={scope.UNSCOPED: True}) is not None:
         raise forbidden(f"{model.__name__} {record_id} is outside your unit.")
     return record
+
+
+def all_named(db: Session, model: type[Record], ids, field: str) -> list[Record]:
+    """The records a body names in a list `field` (each once): 403 for one outside the caller's
+    unit, 422 naming the entry that names no record."""
+    found = []
+    for index, record_id in enumerate(dict.fromkeys(ids)):
+        record = named(db, model, record_id)
+        if record is None:
+            raise validation_error({f"{field}.{index}": f"no record has id {record_id}"})
+        found.append(record)
+    return found
 
 
 def ensure_unique(db: Session, column: InstrumentedAttribute, value, message: str,

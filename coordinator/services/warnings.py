@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..errors import validation_error
 from ..models import Event, Person, Post, Unit, UnitLeader, Warning
 from ..presenters import iso
-from . import audit, calls, catalogue, geo, scope
+from . import audit, calls, catalogue, geo, organisation, scope
 from .cap import SEVERITY_LEVEL, WarningDocument
 
 
@@ -20,19 +20,11 @@ def _affected(db: Session, unit_ids: list[int], names: tuple[str, ...],
               polygons) -> tuple[list[int], list[int]]:
     """The units named (by id, or by name in the area's names) and the active posts in them
     or inside a polygon, as far as the caller's scope reaches."""
-    units = []
-    for index, unit_id in enumerate(dict.fromkeys(unit_ids)):
-        unit = catalogue.named(db, Unit, unit_id)
-        if unit is None:
-            raise validation_error({f"unit_ids.{index}": f"no unit has id {unit_id}"})
-        units.append(unit)
+    units = catalogue.all_named(db, Unit, unit_ids, "unit_ids")
     if names:
         units += db.scalars(select(Unit).where(Unit.name.in_(names)).order_by(Unit.path)).all()
     units = list({unit.id: unit for unit in units}.values())
-    below = set()
-    for unit in units:
-        below.add(unit.id)
-        below.update(db.scalars(select(Unit.id).where(Unit.path.startswith(unit.path + "/"))))
+    below = set().union(*(organisation.subtree_ids(db, unit) for unit in units))
     post_ids = set()
     if below:
         post_ids.update(db.scalars(select(Post.id).where(Post.unit_id.in_(below),
