@@ -479,3 +479,34 @@ def test_every_channel_gets_the_call_once_and_the_robots_one_message_naming_ever
     detail = commander.get(f"/api/v1/calls/{call['id']}").get_json()
     assert {c["channel"] for c in detail["people"][0]["channels"]} == {
         "app", "sms", "wecom", "dingtalk", "mail"}
+
+
+def test_answers_arriving_together_are_counted_one_by_one_on_the_map(
+        client, admin, commander, live_server):  # noqa: F811
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    event = created(commander.post("/api/v1/events", json=event_body()))
+    people = [created(admin.post("/api/v1/people", json=person_body(
+        name=f"值守{i}", phone=f"1371000{i:04d}"))) for i in range(24)]
+    tokens = [staff_api(client, commander, p["id"]).token for p in people]
+    call = created(commander.post("/api/v1/calls", json={
+        "event_id": event["id"], "message": "请回复",
+        "targets": {"person_ids": [p["id"] for p in people]}}))
+    watcher = MapClient(live_server, commander.token).connect()
+    try:
+        assert watcher.subscribe(event["id"])["ok"]
+
+        def answer_over_http(token):
+            return requests.post(f"{live_server}/api/v1/calls/{call['id']}/answer",
+                                 json={"client_id": str(uuid.uuid4())},
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = [r.status_code for r in pool.map(answer_over_http, tokens)]
+        assert statuses == [201] * 24
+        messages = sorted((body for _, body in watcher.take(24)), key=lambda b: b["seq"])
+        assert [m["answered"] for m in messages] == list(range(1, 25))
+    finally:
+        watcher.close()

@@ -73,7 +73,7 @@ def test_a_cap_alert_proposes_a_level_covers_its_area_and_calls_its_responsibles
     call = commander.post(f"/api/v1/warnings/{warning['id']}/call", json={})
     assert call.status_code == 201, call.get_json()
     body = call.get_json()
-    called = {p["name"] for p in body["people"]}
+    called = {p["name"] for p in commander.get(f"/api/v1/calls/{body['id']}").get_json()["people"]}
     assert called == {"陈水库", "林巡查", "黄山塘", "虎门镇带班领导"}
     assert body["deadline_at"] == "2026-07-21T08:05:00+08:00"
     assert "拟启动2级应急响应" in body["message"]

@@ -13,6 +13,7 @@ from ..services import calls, catalogue, outbox
 from .endpoint import endpoint
 from .field import caller_card, fence_rules
 from .schemas.calls import (
+    CallAnswer,
     CallAnswerAnswer,
     CallAnswerBody,
     CallBody,
@@ -74,7 +75,7 @@ def notification_json(notification: Notification) -> dict:
 
 
 @endpoint(bp, "/calls", "POST", summary="Call people to answer by a deadline (叫应), or a roll call",
-          roles=COMMANDING_ROLES, body=CallBody, response=CallDetail, status=201)
+          roles=COMMANDING_ROLES, body=CallBody, response=CallAnswer, status=201)
 def create_call(principal, body: CallBody):
     session = db.session()
     event = event_named(session, body.event_id)
@@ -87,7 +88,8 @@ def create_call(principal, body: CallBody):
     call, _people = calls.create_call(session, principal.actor, principal.user_id, now,
                                       kind=body.kind, message=body.message, spec=spec,
                                       deadline_minutes=minutes, event=event)
-    return jsonify(call_detail(session, call, now)), 201
+    # The call and its figures; who it reached is GET /calls/{id} (thousands, for a county).
+    return jsonify(calls.call_json(call, calls.whole_call(call, now))), 201
 
 
 @endpoint(bp, "/calls", "GET", summary="Calls, newest first, with who has answered",

@@ -7,12 +7,12 @@ from flask import Blueprint, current_app, jsonify, request
 from .. import clock, db
 from ..errors import validation_error
 from ..models import COMMANDING_ROLES, WATCHING_ROLES
-from ..services import warnings
+from ..services import calls, warnings
 from ..services.cap import CapRefused, WarningDocument, parse_cap
-from .calls import call_detail, event_named
+from .calls import event_named
 from .endpoint import endpoint
 from .schemas.calls import (
-    CallDetail,
+    CallAnswer,
     WarningAnswer,
     WarningBody,
     WarningCallBody,
@@ -77,7 +77,7 @@ def get_warning(principal, warning_id: int):
 
 @endpoint(bp, "/warnings/<int:warning_id>/call", "POST",
           summary="Call (叫应) the responsible persons and unit leaders of a warning's area",
-          roles=COMMANDING_ROLES, body=WarningCallBody, response=CallDetail, status=201)
+          roles=COMMANDING_ROLES, body=WarningCallBody, response=CallAnswer, status=201)
 def call_for_warning(principal, warning_id: int, body: WarningCallBody):
     session = db.session()
     warning = warnings.get_warning(session, warning_id)
@@ -87,4 +87,4 @@ def call_for_warning(principal, warning_id: int, body: WarningCallBody):
         session, principal.actor, principal.user_id, now, warning, event=event,
         deadline_minutes=body.deadline_minutes or current_app.config["CALL_DEADLINE_MINUTES"],
         message=body.message)
-    return jsonify(call_detail(session, call, now)), 201
+    return jsonify(calls.call_json(call, calls.whole_call(call, now))), 201

@@ -28,6 +28,11 @@ class Call(Base):
     deadline_at: Mapped[datetime] = mapped_column(index=True)
     # Set when the deadline has been dealt with (alerts raised, leaders told): once only.
     closed_at: Mapped[datetime | None]
+    # The whole call's figures, bumped under the call's row lock by each first answer, so that
+    # the live counts are exact whatever the order in which answers commit.
+    targets: Mapped[int] = mapped_column(default=0)
+    answered: Mapped[int] = mapped_column(default=0)
+    late: Mapped[int] = mapped_column(default=0)
 
 
 class CallTarget(Base):

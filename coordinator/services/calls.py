@@ -133,7 +133,8 @@ def create_call(db: Session, actor: audit.Actor, user_id: int | None, at: dateti
         raise validation_error({"targets": "these targets name nobody in your unit"})
     call = Call(event_id=event.id if event else None, kind=kind, message=message,
                 unit_id=scope.current(db).unit_id, warning_id=warning_id, created_by=user_id,
-                created_at=at, deadline_at=at + timedelta(minutes=deadline_minutes))
+                created_at=at, deadline_at=at + timedelta(minutes=deadline_minutes),
+                targets=len(targets), answered=0, late=0)
     db.add(call)
     db.flush()
     person_ids = [p.id for p in targets]
@@ -178,24 +179,18 @@ def status_json(call: Call, figures: Counts) -> dict:
             "late": figures.late, "overdue": figures.overdue}
 
 
+def whole_call(call: Call, at: datetime) -> Counts:
+    """The whole call's figures, from its row."""
+    overdue = call.targets - call.answered if at >= call.deadline_at else 0
+    return Counts(call.targets, call.answered, call.late, overdue, 0)
+
+
 def announce_status(db: Session, call: Call, at: datetime) -> None:
     """The call's counts to the event's subscribers (the whole call's, to the accounts of the
     unit that made it and above)."""
-    if call.event_id is None:
-        return
-    db.flush()
-    figures = counts_unscoped(db, call.id, at)
-    effects.live(db, call.event_id, "call_status", status_json(call, figures),
-                 unit_id=call.unit_id)
-
-
-def counts_unscoped(db: Session, call_id: int, at: datetime) -> Counts:
-    scoped = scope.current(db)
-    scope.install(db, scope.EVERYTHING)
-    try:
-        return counts(db, [call_id], at)[call_id]
-    finally:
-        scope.install(db, scoped)
+    if call.event_id is not None:
+        effects.live(db, call.event_id, "call_status", status_json(call, whole_call(call, at)),
+                     unit_id=call.unit_id)
 
 
 def call_json(call: Call, figures: Counts | None = None) -> dict:
@@ -212,7 +207,10 @@ def answer_call(db: Session, person, call_id: int, fields: dict, *, received_at:
                 rules: FenceRules) -> tuple[CallTarget, Call, bool]:
     """A target's answer: (target, call, created). The first answer stands; a repeat of the same
     client_id replays it, a second answer with another client_id is answered with the first."""
-    call = db.get(Call, call_id, execution_options=scope.WHOLE_ORGANISATION)
+    # The call's row first (as the deadline's closing takes it): answers to one call commit one
+    # after the other, each bumping the figures the map is told.
+    call = db.scalar(select(Call).where(Call.id == call_id).with_for_update()
+                     .execution_options(populate_existing=True, **scope.WHOLE_ORGANISATION))
     if call is None:
         raise not_found(f"Call {call_id}")
     target = db.scalar(select(CallTarget).where(CallTarget.call_id == call_id,
@@ -249,6 +247,8 @@ def answer_call(db: Session, person, call_id: int, fields: dict, *, received_at:
         changes |= _fence_reading(db, call, target, lat, lon, accuracy, answered_at, rules)
     audit.apply_changes(db, audit.Actor(f"{person.name} ({person.phone})", "staff"),
                         received_at, target, changes, action="answer")
+    call.answered += 1
+    call.late += int(changes["late"])
     announce_status(db, call, received_at)
     effects.tell_people(db, "call_answered", {"call_id": call.id,
                                               "answered_at": iso(answered_at)}, [person.id])

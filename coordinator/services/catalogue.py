@@ -40,13 +40,19 @@ def named(db: Session, model: type[Record], record_id: int, **get_options) -> Re
 def all_named(db: Session, model: type[Record], ids, field: str) -> list[Record]:
     """The records a body names in a list `field` (each once): 403 for one outside the caller's
     unit, 422 naming the entry that names no record."""
-    found = []
-    for index, record_id in enumerate(dict.fromkeys(ids)):
-        record = named(db, model, record_id)
-        if record is None:
-            raise validation_error({f"{field}.{index}": f"no record has id {record_id}"})
-        found.append(record)
-    return found
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    found = {record.id: record for record in db.scalars(select(model).where(model.id.in_(wanted)))}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        outside = set(db.scalars(select(model.id).where(model.id.in_(missing)),
+                                 execution_options={scope.UNSCOPED: True}))
+        if outside:
+            raise forbidden(f"{model.__name__} {min(outside)} is outside your unit.")
+        index = wanted.index(missing[0])
+        raise validation_error({f"{field}.{index}": f"no record has id {missing[0]}"})
+    return [found[i] for i in wanted]
 
 
 def ensure_unique(db: Session, column: InstrumentedAttribute, value, message: str,

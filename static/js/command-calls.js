@@ -214,6 +214,7 @@ export class CallPanel {
     }
     this.calls.set(call.id, call);
     this.schedule();
+    this.reload(call.id); // who it reached
     form.elements.message.value = "";
     this.notify(fmt(T.calls.started, { count: call.targets }));
   }
