@@ -13,21 +13,30 @@ posters do not share its interpreter) signs in as the commander and subscribes t
 1. `POST /api/v1/calls` to everyone by `unit_ids` (the county): the wall time to its 201 and the
    server's CPU for it (target <= 1 s); then the time from that 201 until the gateway has the
    last of the PEOPLE SMS, sent by the server's own background sender (target <= 30 s);
-2. the same by `person_ids` (all PEOPLE ids in the body), timed the same way;
-3. 2,000 answers (`POST /api/v1/calls/{id}/answer`, staff tokens, 2,000 different people) to
-   the first call at about 33/s for 60 s, Poisson arrivals; for each, the time from its send to
-   the map's receipt of the first `call_status` whose `answered` count includes it (target p99
+2. 2,000 answers (`POST /api/v1/calls/{id}/answer`, staff tokens, 2,000 different people) to
+   that call at about 33/s for 60 s, Poisson arrivals; for each, the time from its send to the
+   map's receipt of the first `call_status` whose `answered` count includes it (target p99
    <= 200 ms). Which count includes an answer: the answers sorted by the server's own arrival
    time (`answered_at`, taken inside the transaction); on SQLite the write transactions run one
    at a time, so that order is the commit order and each answer's transaction announces one
    more. A pessimistic bound is printed beside it (counting every answer sent before this
-   one's 201 came back as ahead of it).
+   one's 201 came back as ahead of it);
+3. the same call by `person_ids` (all PEOPLE ids in the body), timed as in 1, with a new map
+   client watching whether its connection survives the request.
+
+The staff tokens are signed bearer tokens (`accounts.issue_token`), what opening a staff link
+gives a phone, made here without the link's rows as bench/county.py does. `--profile PEOPLE`
+runs the two calls in this process under cProfile instead (Flask's test client; no server).
 
 GET /healthz is timed before and after (CPU per request from /proc, `bench.common`), the
 bare baseline of this run on this shared machine.
 
     .venv/bin/python bench/calls.py [--people 10000] [--answers 2000] [--seconds 60]
+                                    [--gateway-ms 0] [--profile PEOPLE]
                                     [--database postgresql+psycopg://postgres@127.0.0.1:5432/]
+
+`--gateway-ms` makes the gateway answer each SMS that much later, as a gateway across the
+network would (the time counted is still each request's arrival).
 """
 
 from __future__ import annotations
@@ -96,13 +105,14 @@ def prepare(database_url: str, people: int, now: datetime) -> dict:
         session.flush()
         rows(Unit, [{"name": f"镇{t:02d}", "kind": "town", "parent_id": county.id,
                      "path": f"叫应县/镇{t:02d}", "created_at": now} for t in range(towns)])
-        town_ids = dict(session.execute(select(Unit.path, Unit.id).where(Unit.kind == "town")))
+        town_ids = dict(session.execute(select(Unit.path, Unit.id)
+                                        .where(Unit.kind == "town")).all())
         rows(Unit, [{"name": f"村{v:02d}", "kind": "village",
                      "parent_id": town_ids[f"叫应县/镇{v // VILLAGES_PER_TOWN:02d}"],
                      "path": f"叫应县/镇{v // VILLAGES_PER_TOWN:02d}/村{v:02d}", "created_at": now}
                     for v in range(villages)])
         village_ids = [unit_id for _path, unit_id in sorted(session.execute(
-            select(Unit.path, Unit.id).where(Unit.kind == "village")))]
+            select(Unit.path, Unit.id).where(Unit.kind == "village")).all())]
         event = Event(name="叫应压测", kind="typhoon", level=2, starts_at=now - timedelta(hours=1),
                       unit_id=county.id, created_at=now)
         session.add(event)
@@ -135,7 +145,7 @@ def prepare(database_url: str, people: int, now: datetime) -> dict:
 class Gateway:
     """A local HTTP SMS gateway: counts the POSTs, keeps each phone and the time of each."""
 
-    def __init__(self):
+    def __init__(self, delay_s: float = 0.0):
         self.lock = threading.Lock()
         self.times: list[float] = []
         self.phones: list[str] = []
@@ -146,6 +156,8 @@ class Gateway:
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 at = time.time()
+                if delay_s:  # a gateway far away: its answer takes this long
+                    time.sleep(delay_s)
                 try:
                     phone = json.loads(body).get("phone", "")
                 except ValueError:
@@ -197,23 +209,30 @@ class Gateway:
 
 async def watch(url: str, token: str, event_id: int) -> None:
     """Child process: one map client subscribed to the event; every `call_status` with its
-    receipt time, printed as one JSON line when the parent closes stdin."""
+    receipt time (and when the connection dropped, if it did), printed as one JSON line when
+    the parent closes stdin."""
     import socketio
 
-    received = []
+    received, dropped = [], []
     client = socketio.AsyncClient(reconnection=False)
 
     @client.on("call_status", namespace="/live")
     def on_status(data):
         received.append((time.time(), data))
 
+    @client.on("disconnect", namespace="/live")
+    def on_disconnect(*_reason):
+        dropped.append(time.time())
+
     await client.connect(url, namespaces=["/live"], auth={"token": token},
                          transports=["websocket"], wait_timeout=10)
     ack = await client.call("subscribe", {"event_id": event_id}, namespace="/live", timeout=10)
     print(json.dumps({"ready": ack}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    print(json.dumps(received), flush=True)
-    await client.disconnect()
+    print(json.dumps({"statuses": received, "dropped_at": dropped[0] if dropped else None}),
+          flush=True)
+    if not dropped:
+        await client.disconnect()
 
 
 class MapClient:
@@ -225,12 +244,13 @@ class MapClient:
         if not ready.get("ok"):
             raise RuntimeError(f"subscribe refused: {ready}")
 
-    def statuses(self) -> list[tuple[float, dict]]:
-        """Stop the client; every call_status it received, in order of receipt."""
+    def statuses(self) -> tuple[list[tuple[float, dict]], float | None]:
+        """Stop the client; every call_status it received, in order of receipt, and when its
+        connection dropped (None: it did not)."""
         self.child.stdin.close()
-        rows = json.loads(self.child.stdout.readline())
+        seen = json.loads(self.child.stdout.readline())
         self.child.wait(timeout=30)
-        return [(at, body) for at, body in rows]
+        return [(at, body) for at, body in seen["statuses"]], seen["dropped_at"]
 
     def kill(self) -> None:
         if self.child.poll() is None:
@@ -355,9 +375,47 @@ def answer_latencies(answers: list[dict], statuses: list[tuple[float, dict]], ca
         "send_late_p99_ms": round(percentile([(a["sent"] - a["scheduled"]) * 1000
                                               for a in answers], 0.99), 1),
         "counts_not_one_up": sum(1 for step in steps if step != 1),
+        "counts_repeated": sum(1 for step in steps if step == 0),
+        "counts_went_down": sum(1 for step in steps if step < 0),
+        "counts_skipped": sum(1 for step in steps if step > 1),
         "last_count": counts[-1] if counts else None,
         "span_s": round(max(a["sent"] for a in answers) - min(a["sent"] for a in answers), 1),
     }
+
+
+def profile(database_url: str, world: dict, gateway_url: str, people: int, top: int) -> None:
+    """In this process (Flask's test client, no server, no sender): each call once under
+    cProfile, with its wall and CPU time, then the functions that took the time."""
+    import cProfile
+    import pstats
+
+    from coordinator import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": BENCH_SECRET,
+                      "SMS_URL": gateway_url})
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {world['commander']}"}
+    client.get("/healthz")
+    calls = [("unit_ids", {"unit_ids": [world["county_id"]]})]
+    if people:
+        calls.append(("person_ids", {"person_ids": sorted(world["staff"])[:people]}))
+    for name, targets in calls:
+        body = {"event_id": world["event_id"], "message": "台风红色预警，请立即回复“收到”",
+                "deadline_minutes": 60, "targets": targets}
+        profiler = cProfile.Profile()
+        wall, cpu = time.perf_counter(), time.process_time()
+        profiler.enable()
+        response = client.post("/api/v1/calls", json=body, headers=headers)
+        profiler.disable()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        assert response.status_code == 201, response.get_json()
+        print(f"\n=== in-process POST /calls by {name}, {response.get_json()['targets']} "
+              f"targets: {wall:.3f} s wall, {cpu:.3f} s CPU (under cProfile)")
+        stats = pstats.Stats(profiler, stream=sys.stdout)
+        stats.sort_stats("cumulative").print_stats(r"coordinator|sqlalchemy/orm/(session|query)"
+                                                   r"|flask/json|socketio", top)
+        stats.sort_stats("tottime").print_stats(top)
+    app.extensions["db"]["engine"].dispose()
 
 
 def main() -> None:
@@ -365,11 +423,16 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--answers", type=int, default=2_000)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--gateway-ms", type=float, default=0,
+                        help="the gateway answers each SMS after this many ms (a remote one)")
     parser.add_argument("--sms-timeout", type=float, default=180,
                         help="how long to wait for a call's SMS before going on")
     parser.add_argument("--database", default=None,
                         help="a PostgreSQL server URL (a scratch database is made there); "
                              "default: a scratch SQLite file")
+    parser.add_argument("--profile", type=int, metavar="PEOPLE", default=None,
+                        help="instead of the server run: each call in-process under cProfile "
+                             "(the person_ids call to the first PEOPLE people; 0: not that one)")
     parser.add_argument("--watch", nargs=3, metavar=("URL", "TOKEN", "EVENT"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -383,14 +446,18 @@ def main() -> None:
         sys.exit("aiohttp is missing: run `make bench-tools`, then run again")
     load = [round(x, 2) for x in os.getloadavg()]
     now = datetime.now(UTC)
-    gateway = Gateway()
-    results: dict = {"load_before": load, "cores": os.cpu_count()}
+    gateway = Gateway(args.gateway_ms / 1000)
+    results: dict = {"load_before": load, "cores": os.cpu_count(), "gateway_ms": args.gateway_ms}
     with scratch(args.database) as database_url:
         prepared = time.time()
         world = prepare(database_url, args.people, now)
         results["prepare_s"] = round(time.time() - prepared, 1)
         print(f"prepared {args.people} people in {world['villages']} villages of "
               f"{world['towns']} towns in {results['prepare_s']} s", file=sys.stderr)
+        if args.profile is not None:
+            profile(database_url, world, gateway.url, args.profile, top=30)
+            gateway.close()
+            return
         event_id, commander = world["event_id"], world["commander"]
         env = {"COORDINATOR_SMS_URL": gateway.url}
         with deployed_process(database_url, **env) as (url, process):
@@ -404,11 +471,6 @@ def main() -> None:
                                     args.sms_timeout)
                 print(f"call by unit_ids: 201 in {by_unit['status_201_s']} s, last SMS "
                       f"{by_unit['last_sms_after_201_s']} s after", file=sys.stderr)
-                by_person = make_call(url, process.pid, commander, event_id,
-                                      {"person_ids": sorted(world["staff"])}, gateway,
-                                      args.people, args.sms_timeout)
-                print(f"call by person_ids: 201 in {by_person['status_201_s']} s, last SMS "
-                      f"{by_person['last_sms_after_201_s']} s after", file=sys.stderr)
                 results["bare_between"] = timer.run([("GET", "/healthz", None, None)] * 300)
                 answering = random.Random(3).sample(sorted(world["staff"]),
                                                     min(args.answers, args.people))
@@ -419,13 +481,32 @@ def main() -> None:
                 answer_cpu = cpu_seconds(process.pid) - cpu
                 elapsed = time.time() - started
                 time.sleep(1.0)  # the last status on its way
-                statuses = watcher.statuses()
+                statuses, dropped = watcher.statuses()
             finally:
                 watcher.kill()
+            print(f"{len(answers)} answers in {elapsed:.1f} s", file=sys.stderr)
+            # The call by person_ids last, with a map client of its own: whether it stays
+            # connected while the call is made is part of the answer.
+            watcher = MapClient(url, commander, event_id)
+            try:
+                by_person = make_call(url, process.pid, commander, event_id,
+                                      {"person_ids": sorted(world["staff"])}, gateway,
+                                      args.people, args.sms_timeout)
+                print(f"call by person_ids: 201 in {by_person['status_201_s']} s, last SMS "
+                      f"{by_person['last_sms_after_201_s']} s after", file=sys.stderr)
+                time.sleep(1.0)
+                later, later_dropped = watcher.statuses()
+            finally:
+                watcher.kill()
+            by_person["map_client_dropped_after_start_s"] = (
+                round(later_dropped - by_person["started"], 1) if later_dropped else None)
+            by_person["map_client_heard_it"] = any(
+                body["call_id"] == by_person["call_id"] for _at, body in later)
             results["bare_after"] = timer.run([("GET", "/healthz", None, None)] * 300)
         live = answer_latencies(answers, statuses, by_unit["call_id"], already=0)
         live["server_cpu_per_answer_ms"] = round(answer_cpu * 1000 / len(answers), 2)
         live["rate_per_s"] = round(len(answers) / elapsed, 1)
+        live["map_client_dropped"] = dropped is not None
         created = [at for at, body in statuses
                    if body["call_id"] == by_unit["call_id"] and body["answered"] == 0]
         by_unit["status_0_after_201_s"] = round(created[0] - by_unit["answered"], 3) \
@@ -440,7 +521,8 @@ def report(args, results: dict) -> None:
     where = "PostgreSQL" if args.database else "SQLite"
     bare = statistics.median(results[k]["cpu_ms"] for k in ("bare_before", "bare_between",
                                                             "bare_after"))
-    print(f"{args.people} people on {where}; {results['cores']} cores, load average "
+    print(f"{args.people} people on {where}; gateway answering after {args.gateway_ms:g} ms; "
+          f"{results['cores']} cores, load average "
           f"{results['load_before']} before, {results['load_after']} after")
     print(f"bare GET /healthz: server CPU {bare:.3f} ms a request (median of before / between / "
           f"after: " + " / ".join(f"{results[k]['cpu_ms']:.3f}" for k in (
@@ -456,10 +538,18 @@ def report(args, results: dict) -> None:
               f"{call['last_sms_after_201_s']:.1f} s after the 201 (target <= 30 s); server CPU "
               f"{call['server_cpu_per_sms_ms']:.2f} ms an SMS; this process (the gateway) "
               f"{call['bench_process_cpu_s']} s CPU")
+        if "map_client_heard_it" in call:
+            dropped = call["map_client_dropped_after_start_s"]
+            print(f"  the map client {'heard' if call['map_client_heard_it'] else 'missed'} "
+                  f"this call's call_status; its connection "
+                  + (f"dropped {dropped} s after the POST began" if dropped else "held"))
     live = results["answers"]
     print(f"answers: {live['answers']} over {live['span_s']} s ({live['rate_per_s']}/s), "
           f"{live['statuses']} call_status received, {live['missing']} never counted, "
-          f"{live['counts_not_one_up']} steps not +1")
+          f"{live['counts_not_one_up']} steps not +1 ({live['counts_repeated']} repeated, "
+          f"{live['counts_went_down']} down, {live['counts_skipped']} skipping), last count "
+          f"{live['last_count']}"
+          + ("; THE MAP CLIENT'S CONNECTION DROPPED" if live["map_client_dropped"] else ""))
     print(f"  send -> call_status that counts it: p50 {live['p50_ms']} ms, p99 {live['p99_ms']} "
           f"ms (target <= 200 ms), max {live['max_ms']} ms; pessimistic bound p50 "
           f"{live['pessimistic_p50_ms']}, p99 {live['pessimistic_p99_ms']} ms")
