@@ -281,7 +281,7 @@ def make_call(url: str, pid: int, commander: str, event_id: int, targets: dict,
     sms_cpu = cpu_seconds(pid) - cpu - request_cpu
     last = max(times) if times else math.nan
     return {
-        "call_id": call["id"], "targets": call["targets"], "people_in_answer": len(call["people"]),
+        "call_id": call["id"], "targets": call["targets"],
         "answer_bytes": len(response.content), "status_201_s": round(answered - started, 3),
         "server_cpu_201_s": round(request_cpu, 3),
         "sms_received": len(times), "sms_distinct_phones": len(set(phones)),
