@@ -93,6 +93,7 @@ def load_config(instance_path: str, environ=None) -> dict:
         # Call-and-answer (叫应): the default deadline, and when an unacknowledged alert climbs.
         "CALL_DEADLINE_MINUTES": _number(environ, "COORDINATOR_CALL_DEADLINE_MINUTES", 5),
         "ALERT_ESCALATE_MINUTES": _number(environ, "COORDINATOR_ALERT_ESCALATE_MINUTES", 15),
+        "RELOCATION_ALERT_MINUTES": _number(environ, "COORDINATOR_RELOCATION_ALERT_MINUTES", 120),
         # Notification channels (services/channels.py): each is on when its variables are set.
         "SMS_URL": environ.get("COORDINATOR_SMS_URL", ""),
         "SMS_TOKEN": environ.get("COORDINATOR_SMS_TOKEN", ""),

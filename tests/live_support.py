@@ -26,7 +26,7 @@ class MapClient:
     """A python-socketio client on `/live` that keeps every message it receives, in order."""
 
     EVENTS = ("checkin", "post_status", "alert", "assignment", "report", "call", "call_status",
-              "call_answered")
+              "call_answered", "relocation_status", "shelter_status")
 
     def __init__(self, base_url: str, token: str | None = None, headers: dict | None = None):
         self.base_url = base_url

@@ -15,6 +15,7 @@ from . import (
     people,
     posts,
     records,
+    relocation,
     warnings,
 )
 
@@ -31,6 +32,7 @@ BLUEPRINTS = (
     field.bp,
     calls.bp,
     warnings.bp,
+    relocation.bp,
     live.bp,
     audit.bp,
     records.bp,

@@ -1,5 +1,6 @@
-"""The escalation job: calls past their deadline are closed (alerts, leaders told) and alerts
-nobody acknowledged climb, one pass at a time across all server processes."""
+"""The escalation job: calls past their deadline are closed (alerts, leaders told), alerts
+nobody acknowledged climb, and villages late in moving their vulnerable people are flagged
+(`relocation_overdue`), one pass at a time across all server processes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask import Flask, current_app
 from sqlalchemy import text
 
 from .. import clock, unit_of_work
-from ..services import calls, escalation
+from ..services import calls, escalation, relocation_status
 
 ESCALATION_LOCK_KEY = 7_402_115
 INTERVAL_SECONDS = 10
@@ -20,6 +21,8 @@ INTERVAL_SECONDS = 10
 class EscalationResult:
     closed_calls: list[int] = field(default_factory=list)
     escalated_alerts: list[tuple[int, int]] = field(default_factory=list)
+    relocation_raised: list[int] = field(default_factory=list)
+    relocation_resolved: list[int] = field(default_factory=list)
     skipped: bool = False
 
 
@@ -36,6 +39,9 @@ def run_once() -> EscalationResult:
         result.closed_calls = calls.close_due(db, at)
         after = timedelta(minutes=current_app.config["ALERT_ESCALATE_MINUTES"])
         result.escalated_alerts = escalation.escalate_alerts(db, at, after)
+        late = timedelta(minutes=current_app.config["RELOCATION_ALERT_MINUTES"])
+        result.relocation_raised, result.relocation_resolved = \
+            relocation_status.raise_overdue(db, at, late)
     return result
 
 

@@ -27,11 +27,25 @@ from .organisation import (
 )
 from .people import PERSON_KINDS, Person
 from .posts import POST_KINDS, Post
+from .relocation import (
+    LEFT_STATUSES,
+    RELOCATION_STATUSES,
+    Household,
+    HouseholdState,
+    RelocationReport,
+    ShelterArrival,
+)
 from .supervision import COMMENDATION_KINDS, Commendation, SpotCheck
 from .warnings import WARNING_SEVERITIES, Warning
 
 __all__ = [
     "CALL_KINDS",
+    "LEFT_STATUSES",
+    "RELOCATION_STATUSES",
+    "Household",
+    "HouseholdState",
+    "RelocationReport",
+    "ShelterArrival",
     "NOTIFICATION_CAUSES",
     "NOTIFICATION_CHANNELS",
     "NOTIFICATION_STATUSES",

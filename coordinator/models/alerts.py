@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base
 
 ALERT_KINDS = ("missed_checkin", "left_post", "understaffed", "suspected_spoof", "hazard_report",
-               "call_unanswered", "roll_call_failed")
+               "call_unanswered", "roll_call_failed", "relocation_overdue")
 REPORT_CATEGORIES = ("flooding", "landslide", "dam_risk", "road_blocked", "people_trapped", "other")
 
 
@@ -28,6 +28,9 @@ class Alert(Base):
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("field_reports.id"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    # The unit an alert is about when it is about neither a post nor a person (a village's
+    # households still to be moved).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     message: Mapped[str] = mapped_column(Text)
     raised_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]

@@ -34,6 +34,7 @@ class Post(Base):
     village: Mapped[str | None] = mapped_column(String(80), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     risk: Mapped[int | None]
+    capacity: Mapped[int | None]  # a shelter's places (容纳人数)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

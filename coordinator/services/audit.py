@@ -81,10 +81,12 @@ def record(
     after: dict | None = None,
     entity_type: str | None = None,
     entity_id=None,
+    unit_id: int | None = None,
 ) -> AuditEntry:
     """Add an entry for `action` on `entity` to this transaction (flushes, to know the entity's id
     and columns). It joins the chain when the unit of work seals the transaction, just before
-    its commit, so the chain's head is the last lock a writer takes."""
+    its commit, so the chain's head is the last lock a writer takes. A row written without the
+    ORM (a bulk import) is named by `entity_type`, `entity_id` and its `unit_id`."""
     if entity is not None:
         db.flush()
         entity_type = entity_type or entity.__tablename__
@@ -92,7 +94,7 @@ def record(
         if after is None and action != "delete":
             after = snapshot(entity)
     entry = AuditEntry(
-        unit_id=_unit_of(db, entity, entity_type),
+        unit_id=unit_id if unit_id is not None else _unit_of(db, entity, entity_type),
         at=at,
         actor=actor.label,
         role=actor.role,

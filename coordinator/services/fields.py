@@ -109,3 +109,20 @@ class PostBody(Body):
     village: ShortText | None = None
     risk: int | None = Field(None, ge=1, le=4)
     unit_id: Id | None = None
+    capacity: int | None = Field(None, ge=0, le=1_000_000,
+                                 description="a shelter's places (容纳人数)")
+
+
+class HouseholdBody(Body):
+    """A household to move (转移户): `vulnerable` counts the elderly, disabled, sick, pregnant
+    and children among its `people`; `shelter_post_id` is the shelter planned for it."""
+
+    head_name: ShortText
+    phone: Phone
+    unit_id: Id
+    people: int = Field(ge=1, le=1_000)
+    vulnerable: int = Field(0, ge=0, le=1_000)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    shelter_post_id: Id | None = None
+    note: LongText | None = None

@@ -63,6 +63,7 @@ POST_HEADERS = {
     "radius_m": "radius_m", "半径": "radius_m", "半径(米)": "radius_m", "半径（米）": "radius_m",
     "village": "village", "村": "village", "所在村": "village",
     "risk": "risk", "风险等级": "risk",
+    "capacity": "capacity", "容纳人数": "capacity", "可容纳人数": "capacity",
     **UNIT_PATH_HEADERS,
     **RESPONSIBLE_HEADERS,
 }
@@ -132,7 +133,7 @@ def read_rows(name: str, content: bytes) -> list[tuple[int, list]]:
     return rows
 
 
-def _records(rows, headers: dict[str, str], required: set[str]):
+def file_records(rows, headers: dict[str, str], required: set[str]):
     """Map each data row to {field: text}; 422 when the header row lacks a required column."""
     if not rows:
         raise validation_error({"file": "the file is empty"})
@@ -153,7 +154,7 @@ def _records(rows, headers: dict[str, str], required: set[str]):
             yield number, values
 
 
-def _message(error: ValidationError) -> str:
+def validation_message(error: ValidationError) -> str:
     parts = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"])
@@ -161,18 +162,18 @@ def _message(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-class _RowRefused(Exception):
+class RowRefused(Exception):
     """A row that cannot be imported; its message is reported against the row's number."""
 
 
-def _validated(schema: type[BaseModel], values: dict) -> dict:
+def validated_row(schema: type[BaseModel], values: dict) -> dict:
     where = nul_field(values)
     if where:  # PostgreSQL cannot store it
-        raise _RowRefused(f"{where}: must not contain the NUL character")
+        raise RowRefused(f"{where}: must not contain the NUL character")
     try:
         return schema.model_validate(values, strict=False).model_dump()
     except ValidationError as error:
-        raise _RowRefused(_message(error)) from None
+        raise RowRefused(validation_message(error)) from None
 
 
 def _columns(fields: dict, given: set[str]) -> dict:
@@ -195,9 +196,9 @@ def _unit_of_row(db: Session, fields: dict, given: set[str], values: dict) -> No
     unit = db.scalar(select(Unit).where(Unit.path == organisation.normal_path(path)),
                      execution_options=scope.WHOLE_ORGANISATION)
     if unit is None:
-        raise _RowRefused(f"unit_path: no unit has the path {path}")
+        raise RowRefused(f"unit_path: no unit has the path {path}")
     if not scope.current(db).covers(unit.id):
-        raise _RowRefused(f"unit_path: {path} is outside your unit")
+        raise RowRefused(f"unit_path: {path} is outside your unit")
     fields["unit_id"] = unit.id
     given.add("unit_id")
 
@@ -213,7 +214,7 @@ def _people_by_phone(db: Session, values: dict, roles: tuple[str, ...]) -> list[
         for phone in _phones(values.get(role)):
             person = db.scalar(select(Person).where(Person.phone == phone))
             if person is None:
-                raise _RowRefused(f"{role}: no person in your units has the phone {phone} "
+                raise RowRefused(f"{role}: no person in your units has the phone {phone} "
                                   "(import the people first)")
             named.append((role, person))
     return named
@@ -224,7 +225,7 @@ def import_people(db: Session, actor: audit.Actor, at: datetime, name: str,
     """Create or update people from a file, matched by phone; unchanged rows change nothing."""
     result = ImportResult()
     seen: dict[str, int] = {}
-    for number, values in _records(read_rows(name, content), PERSON_HEADERS,
+    for number, values in file_records(read_rows(name, content), PERSON_HEADERS,
                                    {"name", "phone", "unit"}):
         given = set(values)  # an existing person keeps the fields of columns the file lacks
         values["kind"] = PERSON_KIND_WORDS.get(values.get("kind") or "", values.get("kind")) \
@@ -232,9 +233,9 @@ def import_people(db: Session, actor: audit.Actor, at: datetime, name: str,
         values["skills"] = [s.strip() for s in SKILL_SEPARATORS.split(values.get("skills") or "")
                             if s.strip()]
         try:
-            fields = _validated(PersonBody, values)
+            fields = validated_row(PersonBody, values)
             _unit_of_row(db, fields, given, values)
-        except _RowRefused as refusal:
+        except RowRefused as refusal:
             result.error(number, str(refusal))
             continue
         if fields["phone"] in seen:
@@ -285,7 +286,7 @@ def import_posts(db: Session, actor: audit.Actor, at: datetime, name: str,
     if name.lower().endswith((".geojson", ".json")):
         records = _geojson_rows(content)
     else:
-        records = _records(read_rows(name, content), POST_HEADERS,
+        records = file_records(read_rows(name, content), POST_HEADERS,
                            {"name", "kind", "lat", "lon", "radius_m"})
     result = ImportResult()
     seen: dict[str, int] = {}
@@ -293,10 +294,10 @@ def import_posts(db: Session, actor: audit.Actor, at: datetime, name: str,
         given = set(values)  # an existing post keeps the fields of columns the file lacks
         values["kind"] = POST_KIND_WORDS.get(values.get("kind") or "", values.get("kind"))
         try:
-            fields = _validated(PostBody, values)
+            fields = validated_row(PostBody, values)
             _unit_of_row(db, fields, given, values)
             responsibles = _people_by_phone(db, values, RESPONSIBLE_ROLES)
-        except _RowRefused as refusal:
+        except RowRefused as refusal:
             result.error(number, str(refusal))
             continue
         if fields["name"] in seen:
@@ -328,10 +329,10 @@ def _parent_of_row(db: Session, text: str | None, kind: str) -> Unit | None:
     """The parent a unit row names, by its path or, when that is unambiguous, by its name."""
     if kind == "county":
         if text:
-            raise _RowRefused("parent: a county has no parent unit")
+            raise RowRefused("parent: a county has no parent unit")
         return None
     if not text:
-        raise _RowRefused(f"parent: a {kind} needs its parent unit")
+        raise RowRefused(f"parent: a {kind} needs its parent unit")
     path = organisation.normal_path(text)
     found = db.scalars(select(Unit).where((Unit.path == path) | (Unit.name == path))).all()
     exact = [unit for unit in found if unit.path == path]
@@ -340,8 +341,8 @@ def _parent_of_row(db: Session, text: str | None, kind: str) -> Unit | None:
     if len(found) == 1:
         return found[0]
     if found:
-        raise _RowRefused(f"parent: several units are named {text}; give its path")
-    raise _RowRefused(f"parent: no unit has the name or path {text}")
+        raise RowRefused(f"parent: several units are named {text}; give its path")
+    raise RowRefused(f"parent: no unit has the name or path {text}")
 
 
 def import_units(db: Session, actor: audit.Actor, at: datetime, name: str,
@@ -351,7 +352,7 @@ def import_units(db: Session, actor: audit.Actor, at: datetime, name: str,
     left as it is. Leader columns (指挥长, 副指挥长, 带班领导) name people by phone."""
     result = ImportResult()
     rows = []
-    for number, values in _records(read_rows(name, content), UNIT_HEADERS,
+    for number, values in file_records(read_rows(name, content), UNIT_HEADERS,
                                    {"name", "kind"}):
         kind = organisation.UNIT_KIND_WORDS.get(values.get("kind") or "", values.get("kind"))
         if kind not in UNIT_KINDS:
@@ -363,10 +364,10 @@ def import_units(db: Session, actor: audit.Actor, at: datetime, name: str,
         try:
             unit_name = values.get("name")
             if not unit_name or "/" in unit_name or len(unit_name) > 80:
-                raise _RowRefused("name: must be a name of at most 80 characters without '/'")
+                raise RowRefused("name: must be a name of at most 80 characters without '/'")
             parent = _parent_of_row(db, values.get("parent"), kind)
             leaders = _people_by_phone(db, values, LEADER_ROLES)
-        except _RowRefused as refusal:
+        except RowRefused as refusal:
             result.error(number, str(refusal))
             continue
         path = unit_name if parent is None else f"{parent.path}/{unit_name}"
@@ -383,10 +384,10 @@ def import_units(db: Session, actor: audit.Actor, at: datetime, name: str,
                 db.flush()
                 result.created += 1
             elif unit.kind != kind:
-                raise _RowRefused(f"kind: {path} exists already as a {unit.kind}")
+                raise RowRefused(f"kind: {path} exists already as a {unit.kind}")
             elif not scope.current(db).covers(unit.id):
-                raise _RowRefused(f"name: {path} is outside your unit")
-        except _RowRefused as refusal:
+                raise RowRefused(f"name: {path} is outside your unit")
+        except RowRefused as refusal:
             result.error(number, str(refusal))
             continue
         except ApiError as error:

@@ -227,7 +227,7 @@ def announce_checkin(db: Session, event_id: int, checkin: CheckIn, person: Perso
 
 def announce_alert(db: Session, alert: Alert) -> None:
     effects.live(db, alert.event_id, "alert", {"alert": alert_json(alert)},
-                 post_id=alert.post_id, person_id=alert.person_id)
+                 post_id=alert.post_id, person_id=alert.person_id, unit_id=alert.unit_id)
 
 
 def snapshot(db: Session, event: Event, at: datetime, *, history: bool = False) -> dict:

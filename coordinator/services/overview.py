@@ -3,7 +3,9 @@ town or village in the caller's scope, with its posts, the headcount required an
 and its open alerts, read from the stored post statuses (what the map shows), never from the
 night's fixes. `calls_unanswered` counts the people who have not yet answered a call (叫应) of the
 event that is still open; once its deadline is dealt with, each of them is an open alert
-(`call_unanswered`) instead. Relocation fills its columns once it exists; until then they are 0."""
+(`call_unanswered`) instead. `households_planned` and `households_moved` are relocation's
+(`relocation_status.py`): the households to move, and those that have left (moved or
+self-arranged)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import UNIT_KINDS, Alert, Call, CallTarget, Event, Person, Post, PostStatus, Unit
+from . import relocation_status
 from .organisation import PATH_SEPARATOR
 
 
@@ -52,7 +55,12 @@ def summary(db: Session, event: Event, by: str) -> list[dict]:
                  .where(Alert.event_id == event.id, Alert.resolved_at.is_(None),
                         Alert.post_id.is_(None))
                  .group_by(Unit.path))
-    for query in (by_post, by_person):
+    by_unit = (select(Unit.path, func.count()).select_from(Alert)
+               .join(Unit, Unit.id == Alert.unit_id)
+               .where(Alert.event_id == event.id, Alert.resolved_at.is_(None),
+                      Alert.post_id.is_(None), Alert.person_id.is_(None))
+               .group_by(Unit.path))
+    for query in (by_post, by_person, by_unit):
         for path, count in db.execute(query):
             open_alerts[_level_of(path, depth)] += count
     waiting: dict[str | None, int] = defaultdict(int)
@@ -64,7 +72,12 @@ def summary(db: Session, event: Event, by: str) -> list[dict]:
                    CallTarget.answered_at.is_(None))
             .group_by(Unit.path)):
         waiting[_level_of(path, depth)] += count
+    moving = {row["unit_id"]: row for row in relocation_status.figures(db, event, by)[0]}
     for path, row in rows.items():
         row["open_alerts"] = open_alerts.get(path, 0)
         row["calls_unanswered"] = waiting.get(path, 0)
+        figures = moving.get(row["unit_id"])
+        if figures is not None:
+            row["households_planned"] = figures["households"]
+            row["households_moved"] = figures["moved"] + figures["self_arranged"]
     return [rows[path] for path in sorted(rows, key=lambda p: p.split(PATH_SEPARATOR))]

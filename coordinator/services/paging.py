@@ -8,5 +8,6 @@ from sqlalchemy.orm import Session
 
 def page(db: Session, query: Select, order_by, limit: int, offset: int):
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = db.scalars(query.order_by(order_by).limit(limit).offset(offset)).all()
+    order = order_by if isinstance(order_by, tuple) else (order_by,)
+    items = db.scalars(query.order_by(*order).limit(limit).offset(offset)).all()
     return items, total or 0

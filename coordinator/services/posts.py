@@ -11,7 +11,8 @@ from ..models import Post
 from . import audit, catalogue, duty_state, organisation
 from .paging import page
 
-EDITABLE = ("name", "kind", "lat", "lon", "radius_m", "village", "risk", "unit_id", "active")
+EDITABLE = ("name", "kind", "lat", "lon", "radius_m", "village", "risk", "unit_id", "capacity",
+            "active")
 
 
 def get_post(db: Session, post_id: int) -> Post:

@@ -5,7 +5,8 @@ that session gets its criteria here (`do_orm_execute` + `with_loader_criteria`),
 has to remember it: people and posts of the subtree; events of the subtree or above it (a county
 event covers its towns); shifts, assignments, check-ins, alerts, reports, spot checks and
 commendations through their post, person or event; calls, their targets and notifications
-through the people they reach; warnings as events. Writes check the records they name with
+through the people they reach; warnings as events; households, their reports and states by
+their village, shelter arrivals by household or shelter. Writes check the records they name with
 `require` (403). An account without a unit has no scope: it sees everything."""
 
 from __future__ import annotations
@@ -28,10 +29,14 @@ from ..models import (
     Escalation,
     Event,
     FieldReport,
+    Household,
+    HouseholdState,
     Notification,
     Person,
     Post,
     PostResponsible,
+    RelocationReport,
+    ShelterArrival,
     Shift,
     SpotCheck,
     Unit,
@@ -132,7 +137,8 @@ def _clauses(scope: Scope) -> dict[type, object]:
         Shift: Shift.post_id.in_(posts),
         Assignment: Assignment.shift_id.in_(shifts),
         CheckIn: CheckIn.post_id.in_(posts),
-        Alert: or_(Alert.post_id.in_(posts), Alert.person_id.in_(people)),
+        Alert: or_(Alert.post_id.in_(posts), Alert.person_id.in_(people),
+                   Alert.unit_id.in_(units)),
         FieldReport: FieldReport.person_id.in_(people),
         SpotCheck: SpotCheck.post_id.in_(posts),
         Commendation: Commendation.person_id.in_(people),
@@ -145,6 +151,13 @@ def _clauses(scope: Scope) -> dict[type, object]:
         Escalation: Escalation.unit_id.in_(units),
         Notification: Notification.person_id.in_(people),
         Warning: or_(Warning.unit_id.is_(None), Warning.unit_id.in_(events)),
+        # Relocation: the subtree's households, their reports and states; the arrivals of its
+        # households and at its shelters.
+        Household: Household.unit_id.in_(units),
+        HouseholdState: HouseholdState.unit_id.in_(units),
+        RelocationReport: RelocationReport.unit_id.in_(units),
+        ShelterArrival: or_(ShelterArrival.unit_id.in_(units),
+                            ShelterArrival.shelter_post_id.in_(posts)),
     }
 
 

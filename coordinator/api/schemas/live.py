@@ -13,7 +13,8 @@ from .field import ReportAnswer
 from .posts import PostAnswer
 
 AlertKind = Literal["missed_checkin", "left_post", "understaffed", "suspected_spoof",
-                    "hazard_report"]
+                    "hazard_report", "call_unanswered", "roll_call_failed",
+                    "relocation_overdue"]
 PostStatusWord = Literal["empty", "under", "full", "idle"]
 
 
@@ -25,6 +26,7 @@ class AlertAnswer(Answer):
     shift_id: int | None
     checkin_id: int | None
     report_id: int | None
+    unit_id: int | None
     message: str
     raised_at: AwareDatetime
     acked_at: AwareDatetime | None

@@ -22,6 +22,8 @@ class PostPatch(Body):
     village: ShortText | None = None
     risk: int | None = Field(None, ge=1, le=4)
     unit_id: Id | None = None
+    capacity: int | None = Field(None, ge=0, le=1_000_000,
+                                 description="a shelter's places (容纳人数)")
     active: bool | None = None
 
     _not_null = field_validator(*POST_NOT_NULL, mode="before")(refuse_null)
@@ -37,6 +39,7 @@ class PostAnswer(Answer):
     village: str | None
     risk: int | None
     unit_id: int | None
+    capacity: int | None
     active: bool
     created_at: AwareDatetime
     updated_at: AwareDatetime
