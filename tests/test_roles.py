@@ -211,6 +211,23 @@ class World:
             **spot_check_body(self), "photo": PNG}))
 
     @cached_property
+    def shelter_id(self) -> int:
+        """A shelter that the staff member manages (its contact)."""
+        shelter = created(self.commander.post("/api/v1/posts", json=post_body(
+            name="中心小学安置点", kind="shelter", capacity=50)))
+        created(self.commander.post(f"/api/v1/posts/{shelter}/responsibles", json={
+            "person_id": self.staff_person_id, "role": "contact"}))
+        return shelter
+
+    @cached_property
+    def household_id(self) -> int:
+        """A household of the staff member's unit, planned for the shelter."""
+        response = self.admin.patch(f"/api/v1/people/{self.staff_person_id}",
+                                    json={"unit_id": self.unit_id})
+        assert response.status_code == 200, response.get_json()
+        return created(self.commander.post("/api/v1/households", json=household_body(self)))
+
+    @cached_property
     def missed_checkin_alert_id(self) -> int:
         """The sweeper's alert when the staff member has not checked in by shift start + grace."""
         self.staff_assignment_id  # noqa: B018
@@ -242,6 +259,26 @@ def warning_body() -> dict:
     return {"headline": "暴雨橙色预警", "event": "暴雨", "severity": "orange",
             "polygon": [[lat - 0.01, lon - 0.01], [lat - 0.01, lon + 0.01],
                         [lat + 0.01, lon + 0.01], [lat + 0.01, lon - 0.01]]}
+
+
+def household_body(w: World) -> dict:
+    return {"head_name": "张三", "phone": f"139{uuid.uuid4().int % 10**8:08d}",
+            "unit_id": w.unit_id, "people": 3, "vulnerable": 1, "shelter_post_id": w.shelter_id}
+
+
+def household_file(w: World) -> dict:
+    w.unit_id  # noqa: B018 (the unit the row names)
+    return upload("households.csv", "户主,电话,所属村,人数\n李四,13912345678,临安区,2\n")
+
+
+def relocation_body(w: World) -> dict:
+    return {"client_id": str(uuid.uuid4()), "household_id": w.household_id, "status": "moved",
+            "people": 3, "taken_at": "2026-07-21T08:00:00+08:00"}
+
+
+def arrival_body(w: World) -> dict:
+    return {"client_id": str(uuid.uuid4()), "shelter_post_id": w.shelter_id, "people": 2,
+            "taken_at": "2026-07-21T08:00:00+08:00"}
 
 
 def spot_check_body(w: World) -> dict:
@@ -422,6 +459,30 @@ EXPECTED = {
         f"/api/v1/warnings/{w.warning_id}", {})),
     ("POST", "/api/v1/warnings/<int:warning_id>/call"): (COMMAND, lambda w: (
         f"/api/v1/warnings/{w.warning_id}/call", {"json": {}})),
+    # Relocation: the command center keeps the households; a field worker reports their own
+    # village's and a shelter's manager its arrivals; every office follows the figures.
+    ("POST", "/api/v1/households/import"): (COMMAND, lambda w: (
+        "/api/v1/households/import", household_file(w))),
+    ("GET", "/api/v1/households"): (READERS, lambda w: ("/api/v1/households", {})),
+    ("POST", "/api/v1/households"): (COMMAND, lambda w: (
+        "/api/v1/households", {"json": household_body(w)})),
+    ("GET", "/api/v1/households/<int:household_id>"): (READERS, lambda w: (
+        f"/api/v1/households/{w.household_id}", {})),
+    ("PATCH", "/api/v1/households/<int:household_id>"): (COMMAND, lambda w: (
+        f"/api/v1/households/{w.household_id}", {"json": {"note": "独居老人"}})),
+    ("POST", "/api/v1/events/<int:event_id>/relocations"): (STAFF | COMMAND, lambda w: (
+        f"/api/v1/events/{w.event_id}/relocations", {"json": relocation_body(w)})),
+    ("GET", "/api/v1/events/<int:event_id>/relocations"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/relocations", {})),
+    ("POST", "/api/v1/events/<int:event_id>/shelter-arrivals"): (STAFF | COMMAND, lambda w: (
+        f"/api/v1/events/{w.event_id}/shelter-arrivals", {"json": arrival_body(w)})),
+    ("GET", "/api/v1/events/<int:event_id>/relocation"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/relocation?by=town", {})),
+    ("GET", "/api/v1/events/<int:event_id>/shelters"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/shelters", {})),
+    ("GET", "/api/v1/events/<int:event_id>/households"): (READERS, lambda w: (
+        f"/api/v1/events/{w.event_id}/households", {})),
+    ("GET", "/api/v1/me/relocation"): (STAFF, lambda w: ("/api/v1/me/relocation", {})),
     # The audit log is the administrator's.
     ("GET", "/api/v1/audit/verify"): (ADMIN, lambda w: ("/api/v1/audit/verify", {})),
     ("GET", "/api/v1/audit"): (ADMIN, lambda w: ("/api/v1/audit", {})),

@@ -119,6 +119,7 @@ NAMES_NOTHING = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/people"),
                  ("POST", "/api/v1/posts"), ("POST", "/api/v1/events"),
                  ("POST", "/api/v1/people/import"), ("POST", "/api/v1/posts/import"),
                  ("POST", "/api/v1/units/import"), ("POST", "/api/v1/users"),
+                 ("POST", "/api/v1/households/import"),
                  ("POST", "/api/v1/reports"), ("POST", "/api/v1/warnings"),
                  # a proposal for the open places of a county event: town B's own, if any
                  ("POST", "/api/v1/events/<int:event_id>/assign/proposal")}

@@ -10,8 +10,7 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -32,47 +31,17 @@ from ..models import (
     SpotCheck,
     User,
 )
-from . import duty_rule, performance, scope
+from . import duty_rule, performance, relocation_records, scope
 from .export_words import WORDS
+from .record_tables import ROW_BATCH, Column, Table
 from .xlsx import Workbook
 
 ZONE = ZoneInfo("Asia/Shanghai")
-ROW_BATCH = 5_000
 CSV_CHUNK_ROWS = 1_000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LANGS = ("zh_CN", "en")
-TABLES = ("people", "units", "checkins", "alerts", "spot_checks", "commendations", "calls")
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column: its key, Chinese and English headers, and what its cells hold: "text" (anyone's
-    words: neutralised), "time", "bool", or "plain" (numbers and the app's own words)."""
-
-    key: str
-    zh: str
-    en: str
-    kind: str = "text"
-
-    def header(self, lang: str) -> str:
-        return self.zh if lang == "zh_CN" else self.en
-
-
-@dataclass
-class Table:
-    """Rows of plain values (text, numbers, booleans, aware datetimes, None) under columns."""
-
-    key: str
-    title_zh: str
-    title_en: str
-    columns: list[Column]
-    rows: Iterable[tuple]
-
-    def title(self, lang: str) -> str:
-        return self.title_zh if lang == "zh_CN" else self.title_en
-
-    def headers(self, lang: str) -> list[str]:
-        return [column.header(lang) for column in self.columns]
+TABLES = ("people", "units", "checkins", "alerts", "spot_checks", "commendations", "calls",
+          *relocation_records.TABLE_KEYS)
 
 
 def _columns(*specs: tuple) -> list[Column]:
@@ -478,6 +447,8 @@ def event_table(db: Session, event: Event, key: str, records_for: Callable, lang
         return people_table(records_for(), lang)
     if key == "units":
         return units_table(records_for())
+    if key in relocation_records.TABLE_KEYS:
+        return relocation_records.event_table(db, event, key, lang)
     return {"checkins": checkins_table, "alerts": alerts_table,
             "spot_checks": spot_checks_table,
             "commendations": commendations_table, "calls": calls_table}[key](db, event.id, lang)
@@ -488,6 +459,7 @@ def event_tables(db: Session, event: Event, records: performance.EventRecords,
     return [people_table(records, lang), units_table(records), checkins_table(db, event.id, lang),
             alerts_table(db, event.id, lang), spot_checks_table(db, event.id, lang),
             commendations_table(db, event.id, lang), calls_table(db, event.id, lang),
+            *relocation_records.event_tables(db, event, lang),
             rule_table(rule, records.at, lang)]
 
 

@@ -18,7 +18,8 @@ class ExportQuery(Query):
 
 class CsvExportQuery(ExportQuery):
     table: Literal["people", "units", "checkins", "alerts", "spot_checks", "commendations",
-                   "calls"] = "people"
+                   "calls", "relocations", "relocation_villages",
+                   "relocation_officials"] = "people"
 
 
 class SeasonExportQuery(ExportQuery):
