@@ -13,7 +13,8 @@ from records_support import beijing, make_scene
 from coordinator.services import xlsx
 from coordinator.services.exports import neutralise
 
-SHEETS = ["人员绩效", "单位汇总", "签到记录", "告警记录", "督查记录", "表扬批评", "叫应", "计分规则"]
+SHEETS = ["人员绩效", "单位汇总", "签到记录", "告警记录", "督查记录", "表扬批评", "叫应", "人员转移",
+          "转移统计（按村）", "转移上报人员", "计分规则"]
 HOSTILE_NAME = "=HYPERLINK(\"http://x\",\"点我\")"
 
 
