@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import demo_data as data
+from . import demo_relocation
 from .errors import ApiError
 from .models import (
     Assignment,
@@ -101,7 +102,9 @@ class PostPlan:
     def fields(self, unit_id: int) -> dict:
         return {"name": self.name, "kind": self.kind, "lat": self.lat, "lon": self.lon,
                 "radius_m": self.radius_m, "village": self.village, "unit_id": unit_id,
-                "risk": self.risk}
+                "risk": self.risk,
+                "capacity": demo_relocation.shelter_capacity(self.name)
+                if self.kind == "shelter" else None}
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,7 @@ def load_demo(db: Session, at: datetime) -> str:
     shifts = _ensure_shifts(db, at, event, plan.shifts, catalogue, created)
     _ensure_assignments(db, at, event, plan.shifts, shifts, roster, created)
     _ensure_accounts(db, at, units, created)
+    demo_relocation.ensure_households(db, at, units, catalogue, event, created)
     assigned = db.scalar(
         select(func.count()).select_from(Assignment).join(Shift, Shift.id == Assignment.shift_id)
         .where(Shift.event_id == event.id, Assignment.removed_at.is_(None)))

@@ -61,6 +61,9 @@ def totals(api) -> dict[str, int]:
         counts["shifts"] = api.get(f"/api/v1/events/{event['id']}/shifts?limit=1").get_json()["total"]
         counts["assignments"] = api.get(
             f"/api/v1/events/{event['id']}/assignments?limit=1").get_json()["total"]
+        counts["relocations"] = api.get(
+            f"/api/v1/events/{event['id']}/relocations?limit=1").get_json()["total"]
+    counts["households"] = api.get("/api/v1/households?limit=1").get_json()["total"]
     return counts
 
 
@@ -253,10 +256,12 @@ def test_event_has_running_shifts_staffed_by_the_rules(admin, demo_event):
 def test_every_change_is_audited(admin, demo_event):
     counts = totals(admin)
     # One entry per record: units, people, posts, leaders, responsible persons, the event,
-    # shifts, assignments, the fixture's account and the demo accounts.
+    # shifts, assignments, households and their reports, the fixture's account and the demo
+    # accounts.
     records = (counts["units"] + counts["people"] + counts["posts"] + counts["leaders"]
                + counts["responsibles"] + counts["events"] + counts["shifts"]
-               + counts["assignments"] + 1 + len(DEMO_LOGINS))
+               + counts["assignments"] + counts["households"] + counts["relocations"]
+               + 1 + len(DEMO_LOGINS))
     assert counts["audit"] == records
     assert admin.get("/api/v1/audit/verify").get_json() == {"ok": True, "entries": records}
     entry = admin.get("/api/v1/audit?limit=1&entity_type=people").get_json()["items"][0]
