@@ -61,13 +61,17 @@ def _raw(db: Session, event_id: int, unit_ids=None, *, whole: bool = False) -> d
     states = (select(HouseholdState.unit_id, HouseholdState.status, func.count(),
                      func.sum(HouseholdState.people), func.sum(HouseholdState.vulnerable),
                      func.sum(case((HouseholdState.vulnerable > 0, 1), else_=0)))
-              .where(HouseholdState.event_id == event_id,
-                     HouseholdState.household_id.not_in(inactive))
+              .where(HouseholdState.event_id == event_id)
               .group_by(HouseholdState.unit_id, HouseholdState.status))
     arrivals = (select(ShelterArrival.unit_id, func.sum(ShelterArrival.people))
                 .where(ShelterArrival.event_id == event_id, ShelterArrival.unit_id.is_not(None))
                 .group_by(ShelterArrival.unit_id))
-    if unit_ids is not None:
+    if unit_ids is None:
+        states = states.where(HouseholdState.household_id.not_in(inactive))
+    else:
+        # (the inactive households of these units only: found by the tally index, not a scan)
+        inactive = inactive.where(Household.unit_id.in_(unit_ids))
+        states = states.where(HouseholdState.household_id.not_in(inactive))
         planned = planned.where(Household.unit_id.in_(unit_ids))
         states = states.where(HouseholdState.unit_id.in_(unit_ids))
         arrivals = arrivals.where(ShelterArrival.unit_id.in_(unit_ids))
@@ -157,29 +161,33 @@ def figures(db: Session, event: Event, by: str) -> tuple[list[dict], dict]:
     return rows, totals
 
 
-def _unit_row(db: Session, event_id: int, unit) -> dict:
-    """One unit's row over its whole subtree, whoever asks (for the live message)."""
+UNIT_ROW = select(Unit.id, Unit.name, Unit.kind, Unit.path, Unit.parent_id)
+
+
+def _subtree(db: Session, unit) -> list:
     prefix = unit.path + PATH_SEPARATOR
-    below = select(Unit.id).where(or_(Unit.id == unit.id,
-                                      Unit.path.startswith(prefix, autoescape=True)))
-    ids = list(db.scalars(below, execution_options=scope.WHOLE_ORGANISATION))
-    raw = _raw(db, event_id, [unit.id] if len(ids) == 1 else ids, whole=True)
-    return _row(unit, _sum(raw.values()))
+    return db.execute(UNIT_ROW.where(or_(Unit.id == unit.id,
+                                         Unit.path.startswith(prefix, autoescape=True))),
+                      execution_options=scope.WHOLE_ORGANISATION).all()
 
 
 def announce(db: Session, event: Event, unit_id: int) -> None:
-    """Tell the event's maps the new figures of a household's village, and of its town."""
-    unit = db.execute(select(Unit.id, Unit.name, Unit.kind, Unit.path, Unit.parent_id)
-                      .where(Unit.id == unit_id), execution_options=scope.WHOLE_ORGANISATION).first()
+    """Tell the event's maps the new figures of a household's village, and of its town: both
+    rows from one read of the town's subtree, whoever reported (the county's map is told)."""
+    unit = db.execute(UNIT_ROW.where(Unit.id == unit_id),
+                      execution_options=scope.WHOLE_ORGANISATION).first()
     if unit is None:
         return
-    payload = {"by": unit.kind, **_unit_row(db, event.id, unit), "town": None}
+    town = None
     if unit.kind == "village" and unit.parent_id is not None:
-        town = db.execute(select(Unit.id, Unit.name, Unit.kind, Unit.path, Unit.parent_id)
-                          .where(Unit.id == unit.parent_id),
+        town = db.execute(UNIT_ROW.where(Unit.id == unit.parent_id),
                           execution_options=scope.WHOLE_ORGANISATION).first()
-        if town is not None:
-            payload["town"] = _unit_row(db, event.id, town)
+    widest = town or unit
+    below = _subtree(db, widest)
+    raw = _raw(db, event.id, [u.id for u in below], whole=True)
+    in_unit = [u.id for u in below if u.id == unit.id or u.path.startswith(unit.path + "/")]
+    payload = {"by": unit.kind, **_row(unit, _sum(raw[i] for i in in_unit if i in raw)),
+               "town": _row(town, _sum(raw.values())) if town is not None else None}
     effects.live(db, event.id, "relocation_status", payload, unit_id=unit_id)
 
 
