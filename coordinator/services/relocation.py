@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import conflict, forbidden, validation_error
@@ -62,16 +62,19 @@ def _open_event(db: Session, event_id: int) -> Event:
     return event
 
 
-def _in_event_area(db: Session, event: Event, unit_id: int) -> bool:
-    """Whether a unit lies in the event's area (its responding unit's subtree; all of it when
-    the event has no unit)."""
-    if event.unit_id is None:
-        return True
-    paths = dict(db.execute(select(Unit.id, Unit.path).where(Unit.id.in_({event.unit_id, unit_id}))
-                            .execution_options(**scope.WHOLE_ORGANISATION)).all())
-    area, place = paths.get(event.unit_id), paths.get(unit_id)
-    return place is not None and area is not None and (
-        place == area or place.startswith(area + PATH_SEPARATOR))
+def _paths(db: Session, *unit_ids: int | None) -> dict[int, str]:
+    """The paths of these units (those that are not None), in one read."""
+    wanted = {unit_id for unit_id in unit_ids if unit_id is not None}
+    if not wanted:
+        return {}
+    return dict(db.execute(select(Unit.id, Unit.path).where(Unit.id.in_(wanted))
+                           .execution_options(**scope.WHOLE_ORGANISATION)).all())
+
+
+def _within(path: str | None, area: str | None) -> bool:
+    """Whether the unit at `path` is the unit at `area` or lies below it."""
+    return path is not None and area is not None and (
+        path == area or path.startswith(area + PATH_SEPARATOR))
 
 
 def managed_shelters(db: Session, person_id: int, event_id: int | None) -> set[int]:
@@ -90,18 +93,13 @@ def managed_shelters(db: Session, person_id: int, event_id: int | None) -> set[i
     return found
 
 
-def person_may_report(db: Session, person: Person, household: Household, event_id: int) -> bool:
+def person_may_report(db: Session, person: Person, household: Household, event_id: int,
+                      paths: dict[int, str]) -> bool:
     """A field worker reports the households of their own unit's subtree, and a shelter's
-    manager those planned for their shelter."""
-    if person.unit_id is not None:
-        unit_path = db.scalar(select(Unit.path).where(Unit.id == person.unit_id)
-                              .execution_options(**scope.WHOLE_ORGANISATION))
-        if unit_path is not None and db.scalar(select(exists().where(
-                Unit.id == household.unit_id,
-                or_(Unit.path == unit_path, Unit.path.startswith(unit_path + PATH_SEPARATOR,
-                                                                 autoescape=True))))
-                .execution_options(**scope.WHOLE_ORGANISATION)):
-            return True
+    manager those planned for their shelter (`paths`: the units' paths, as `_paths` reads)."""
+    if person.unit_id is not None and _within(paths.get(household.unit_id),
+                                              paths.get(person.unit_id)):
+        return True
     return household.shelter_post_id is not None and \
         household.shelter_post_id in managed_shelters(db, person.id, event_id)
 
@@ -160,10 +158,13 @@ def record_report(db: Session, reporter: Reporter, event_id: int, fields: dict, 
         return existing, False
     event = _open_event(db, event_id)
     household = _household(db, fields["household_id"])
-    if not _in_event_area(db, event, household.unit_id):
+    paths = _paths(db, event.unit_id, household.unit_id,
+                   reporter.person.unit_id if reporter.person is not None else None)
+    if event.unit_id is not None and not _within(paths.get(household.unit_id),
+                                                 paths.get(event.unit_id)):
         raise validation_error({"household_id": "this household lies outside the response's area"})
     if reporter.person is not None and not person_may_report(db, reporter.person, household,
-                                                              event.id):
+                                                              event.id, paths):
         raise forbidden("This household is neither in your village nor planned for your shelter.")
     if fields["status"] == "moved" and fields["people"] < 1:
         raise validation_error({"people": "a household moved moves at least one person"})

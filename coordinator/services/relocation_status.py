@@ -164,29 +164,26 @@ def figures(db: Session, event: Event, by: str) -> tuple[list[dict], dict]:
 UNIT_ROW = select(Unit.id, Unit.name, Unit.kind, Unit.path, Unit.parent_id)
 
 
-def _subtree(db: Session, unit) -> list:
-    prefix = unit.path + PATH_SEPARATOR
-    return db.execute(UNIT_ROW.where(or_(Unit.id == unit.id,
-                                         Unit.path.startswith(prefix, autoescape=True))),
-                      execution_options=scope.WHOLE_ORGANISATION).all()
+def _subtree_ids(path: str):
+    return select(Unit.id).where(or_(Unit.path == path, Unit.path.startswith(
+        path + PATH_SEPARATOR, autoescape=True)))
 
 
 def announce(db: Session, event: Event, unit_id: int) -> None:
     """Tell the event's maps the new figures of a household's village, and of its town: both
-    rows from one read of the town's subtree, whoever reported (the county's map is told)."""
-    unit = db.execute(UNIT_ROW.where(Unit.id == unit_id),
-                      execution_options=scope.WHOLE_ORGANISATION).first()
+    rows from one read of the town's subtree (a village has no units below it), whoever
+    reported (the county's map is told)."""
+    parent = select(Unit.parent_id).where(Unit.id == unit_id).scalar_subquery()
+    found = {row.id: row for row in db.execute(
+        UNIT_ROW.where(or_(Unit.id == unit_id, Unit.id == parent)),
+        execution_options=scope.WHOLE_ORGANISATION)}
+    unit = found.get(unit_id)
     if unit is None:
         return
-    town = None
-    if unit.kind == "village" and unit.parent_id is not None:
-        town = db.execute(UNIT_ROW.where(Unit.id == unit.parent_id),
-                          execution_options=scope.WHOLE_ORGANISATION).first()
-    widest = town or unit
-    below = _subtree(db, widest)
-    raw = _raw(db, event.id, [u.id for u in below], whole=True)
-    in_unit = [u.id for u in below if u.id == unit.id or u.path.startswith(unit.path + "/")]
-    payload = {"by": unit.kind, **_row(unit, _sum(raw[i] for i in in_unit if i in raw)),
+    town = found.get(unit.parent_id) if unit.kind == "village" else None
+    raw = _raw(db, event.id, _subtree_ids((town or unit).path), whole=True)
+    own = raw.get(unit.id, dict.fromkeys(_RAW, 0)) if town is not None else _sum(raw.values())
+    payload = {"by": unit.kind, **_row(unit, own),
                "town": _row(town, _sum(raw.values())) if town is not None else None}
     effects.live(db, event.id, "relocation_status", payload, unit_id=unit_id)
 
