@@ -42,7 +42,7 @@ def test_admin_keeps_the_roster(browser_page, make_user, tmp_path):  # noqa: F81
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(page.locator("h1")).to_have_text("人员")
     expect(page.locator(".mainnav a")).to_have_text(["指挥大屏", "应急响应", "点位", "人员", "单位",
-                                                     "通知", "值守考核", "数据看板"])
+                                                     "转移户", "通知", "值守考核", "数据看板"])
     expect(page.locator("#empty")).to_have_text("暂无数据。")
 
     # Add a person through the form; they appear in the table with the category in Chinese.
@@ -127,7 +127,8 @@ def test_admin_keeps_the_roster(browser_page, make_user, tmp_path):  # noqa: F81
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_have_text("People")
     expect(page.locator(".mainnav a")).to_have_text(["Command screen", "Responses", "Posts", "People",
-                                                     "Units and leaders", "Notifications",
+                                                     "Units and leaders", "Households to move",
+                                                     "Notifications",
                                                      "Duty records", "Dashboard"])
     expect(row(page, "王芳")).to_contain_text("Village official")
     expect(page.get_by_role("button", name="Upload and import")).to_be_visible()

@@ -47,7 +47,7 @@ def test_the_dashboard_draws_its_charts(browser_page, make_user, scene):  # noqa
     page = browser_page
     sign_in(page, make_user("admin"))
     expect(page.locator(".mainnav a")).to_have_text(
-        ["指挥大屏", "应急响应", "点位", "人员", "单位", "通知", "值守考核", "数据看板"])
+        ["指挥大屏", "应急响应", "点位", "人员", "单位", "转移户", "通知", "值守考核", "数据看板"])
     page.get_by_role("link", name="数据看板").click()
     expect(page.locator("h1")).to_have_text(f"数据看板 · {'2026年7月强降雨防御'}")
     expect(page.locator("#page")).to_have_attribute("data-ready", "true")

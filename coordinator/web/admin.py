@@ -31,6 +31,7 @@ NAV = (
     ("admin.posts", READERS, ("admin.posts",)),
     ("admin.people", READERS, ("admin.people",)),
     ("admin.units", READERS, ("admin.units",)),
+    ("households.page", READERS, ("households.page",)),
     ("notifications.page", COMMANDING_ROLES, ("notifications.page",)),
 )
 
@@ -38,7 +39,8 @@ NAV = (
 def nav_labels() -> dict[str, str]:
     return {"command.index": _("Command screen"), "admin.events_page": _("Responses"),
             "admin.posts": _("Posts"), "admin.people": _("People"),
-            "admin.units": _("Units and leaders"), "notifications.page": _("Notifications")}
+            "admin.units": _("Units and leaders"), "households.page": _("Households to move"),
+            "notifications.page": _("Notifications")}
 
 
 def role_names() -> dict[str, str]:

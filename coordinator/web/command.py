@@ -28,7 +28,8 @@ DISPATCHERS = COMMANDING_ROLES
 def alert_kinds() -> dict[str, str]:
     return {"missed_checkin": _("Missed check-in"), "left_post": _("Left the post"),
             "understaffed": _("Understaffed"), "suspected_spoof": _("Suspected fake location"),
-            "hazard_report": _("Hazard report")}
+            "hazard_report": _("Hazard report"),
+            "relocation_overdue": _("Vulnerable people not yet moved")}
 
 
 def status_words() -> dict[str, str]:
@@ -96,6 +97,27 @@ def call_strings() -> dict:
             "sample": _("Pick at least 1 person, or leave it empty to call everyone."),
             "kind": _("Choose a call or a roll call."),
         },
+    }
+
+
+def relocation_strings() -> dict:
+    """What the 人员转移 panel and the map's rings and shelters say."""
+    return {
+        "levels": {"village": _("Villages"), "town": _("Towns")},
+        "ring": _("{name}: {left} of {households} households have left ({percent}%), {vulnerable} "
+                  "vulnerable people not yet moved"),
+        "shelter": _("{name}: {sheltered} people sheltered, {capacity} places"),
+        "shelter_open": _("{name}: {sheltered} people sheltered"),
+        "over_capacity": _("over capacity"),
+        "outstanding_of": _("Not yet moved in {name} ({count} households)"),
+        "none_outstanding": _("Every household of {name} has left."),
+        "household_line": _("{people} people"),
+        "vulnerable": _("{count} vulnerable"),
+        "states": {"none": _("Not reported"), "refused": _("Refused to leave"),
+                   "not_home": _("Nobody at home")},
+        "dial": _("Call {name}"),
+        "more": _("…and {count} more households"),
+        "households_page": _("All households of {name}"),
     }
 
 
@@ -173,6 +195,7 @@ def command_strings() -> dict:
                         "{alerts} open alerts"),
         "calls": call_strings(),
         "warnings": warning_strings(),
+        "relocation": relocation_strings(),
     }
 
 

@@ -59,14 +59,16 @@ function byNewest(a, b) {
 
 export class AlertPanel {
   /**
-   * @param {object} options list, empty, counter (elements); postName(id); actions
-   *   {ack(alert), dispatch(alert), openPost(postId)} or null when read-only; onNew(alert)
+   * @param {object} options list, empty, counter (elements); postName(id); unitName(id) for an
+   *   alert about a unit (a village's relocation); actions {ack(alert), dispatch(alert),
+   *   openPost(postId), openUnit(unitId)} or null when read-only; onNew(alert)
    */
-  constructor({ list, empty, counter, postName, actions, onNew }) {
+  constructor({ list, empty, counter, postName, unitName = () => null, actions, onNew }) {
     this.list = list;
     this.empty = empty;
     this.counter = counter;
     this.postName = postName;
+    this.unitName = unitName;
     this.actions = actions;
     this.onNew = onNew;
     this.alerts = new Map();
@@ -128,6 +130,7 @@ export class AlertPanel {
   item(alert) {
     const actions = this.readOnly ? null : this.actions;
     const postName = alert.post_id ? this.postName(alert.post_id) : null;
+    const unitName = !alert.post_id && alert.unit_id ? this.unitName(alert.unit_id) : null;
     const buttons = [];
     if (alert.acked_at) {
       buttons.push(el("span", { class: "acked-note" }, fmt(T.acked, { time: localTime(alert.acked_at).slice(11) })));
@@ -147,6 +150,8 @@ export class AlertPanel {
         el("span", { class: "alert-kind" }, T.alert_kinds[alert.kind] || alert.kind),
         postName ? el("button", { type: "button", class: "link post-link", title: postName,
           onclick: () => this.actions.openPost(alert.post_id) }, postName) : null,
+        unitName && this.actions.openUnit ? el("button", { type: "button", class: "link post-link unit-link",
+          title: unitName, onclick: () => this.actions.openUnit(alert.unit_id) }, unitName) : null,
         el("time", { datetime: alert.raised_at }, localTime(alert.raised_at).slice(5))),
       el("p", { class: "alert-message" }, alert.message),
       el("div", { class: "alert-actions" }, ...buttons),

@@ -3,7 +3,8 @@
 // the feed waits briefly for the missing ones (another server process may deliver them late) and
 // then reloads the snapshot. A reconnect reloads the snapshot too.
 
-export const MESSAGE_NAMES = ["checkin", "post_status", "alert", "assignment", "report", "call_status"];
+export const MESSAGE_NAMES = ["checkin", "post_status", "alert", "assignment", "report", "call_status",
+  "relocation_status", "shelter_status"];
 
 export class LiveFeed {
   /**

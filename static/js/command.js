@@ -1,5 +1,5 @@
-// The command-center page: wires the map, the live feed, the panels (alerts, reports, calls), the
-// drawer and the replay.
+// The command-center page: wires the map, the live feed, the panels (alerts, reports, calls,
+// relocation), the drawer and the replay.
 // The snapshot is loaded once; after that, messages change what they touch, and the counts at
 // the top are recounted at most once per animation frame.
 
@@ -11,6 +11,8 @@ import { PostDrawer, distanceText, withId } from "./command-drawer.js";
 import { LiveFeed } from "./command-live.js";
 import { MapView } from "./command-map.js";
 import { Overview } from "./command-overview.js";
+import { RelocationPanel } from "./command-relocation.js";
+import { RelocationLayer } from "./command-relocation-map.js";
 import { Replay } from "./command-replay.js";
 import { RefusalPanel, ReportPanel } from "./command-side.js";
 
@@ -52,11 +54,13 @@ let units = null; // the units in the caller's scope, loaded with the first snap
 const alerts = new AlertPanel({
   list: $("alerts"), empty: $("alerts-empty"), counter: $("alerts-count"),
   postName: (id) => map.posts.get(id)?.post.name || null,
+  unitName: (id) => relocation.rows.village.get(id)?.name || relocation.rows.town.get(id)?.name || null,
   actions: {
     openPost: (postId) => {
       drawer.open(postId);
       map.focus(postId, drawerCover());
     },
+    openUnit: (unitId) => relocation.reveal(unitId),
     ack: canDispatch ? acknowledge : undefined,
     dispatch: canDispatch ? dispatchNearest : undefined,
   },
@@ -89,6 +93,15 @@ const warnings = new WarningList({
   list: $("warnings"), box: $("warnings-box"), eventId, urls, notify: toast,
   onCalled: () => calls.load().catch(() => null),
 });
+
+const relocation = new RelocationPanel({
+  table: $("relocation-table"), tab: $("tab-relocation"), counter: $("relocation-count"),
+  empty: $("relocation-empty"), levelButtons: document.querySelectorAll("#panel-relocation [data-level]"),
+  urls, showTab: () => selectTab($("tab-relocation")),
+  layer: new RelocationLayer(map, { onVillage: (unitId) => relocation.reveal(unitId) }),
+});
+
+$("f-relocation").addEventListener("change", (event) => relocation.layer.setShown(event.currentTarget.checked));
 
 const refusals = $("refusals")
   ? new RefusalPanel({ list: $("refusals"), empty: $("refusals-empty"), counter: $("refusals-count"), url: urls.refusalsApi })
@@ -200,12 +213,15 @@ async function loadSnapshot() {
     units ? null : api("GET", urls.unitsApi).catch(() => null),
     calls.load().catch(() => null),
     warnings.load().catch(() => null),
+    relocation.load().catch(() => null),
   ]);
   show(state);
   if (unitList) {
     units = unitList.items;
     overview.setUnits(units);
   }
+  $("relocation-switch").hidden = !relocation.active;
+  if (!map.fitted && relocation.layer.fit()) map.fitted = true;
   if (reportList) {
     reports.until = null;
     reports.setAll(reportList.items);
@@ -268,6 +284,12 @@ const handlers = {
   },
   call_status(message) {
     calls.status(message);
+  },
+  relocation_status(message) {
+    relocation.status(message);
+  },
+  shelter_status(message) {
+    relocation.shelter(message);
   },
 };
 
@@ -361,24 +383,32 @@ const replay = new Replay({
 
 $("replay-toggle").addEventListener("click", () => (replaying ? replay.exit() : replay.enter()));
 
+function selectTab(tab) {
+  for (const other of document.querySelectorAll('[role="tab"]')) {
+    const selected = other === tab;
+    other.setAttribute("aria-selected", String(selected));
+    other.tabIndex = selected ? 0 : -1;
+    $(other.getAttribute("aria-controls")).hidden = !selected;
+  }
+  tab.classList.remove("flash");
+  if (tab.id === "tab-refusals" && refusals) refusals.load();
+  if (tab.id === "tab-overview") overview.renderTable();
+  // The relocation table is wide: the side panel widens while it is open, and the map follows.
+  const wide = tab.id === "tab-relocation";
+  if (page.classList.contains("side-wide") !== wide) {
+    page.classList.toggle("side-wide", wide);
+    map.map.invalidateSize({ pan: false });
+  }
+}
+
 for (const tab of document.querySelectorAll('[role="tab"]')) {
-  tab.addEventListener("click", () => {
-    for (const other of document.querySelectorAll('[role="tab"]')) {
-      const selected = other === tab;
-      other.setAttribute("aria-selected", String(selected));
-      other.tabIndex = selected ? 0 : -1;
-      $(other.getAttribute("aria-controls")).hidden = !selected;
-    }
-    tab.classList.remove("flash");
-    if (tab.id === "tab-refusals" && refusals) refusals.load();
-    if (tab.id === "tab-overview") overview.renderTable();
-  });
+  tab.addEventListener("click", () => selectTab(tab));
 }
 
 // --- start -----------------------------------------------------------------------------------
 
 window.commandCenter = { map, feed, alerts, drawer, replay, reports, beeper, overview, calls,
-  warnings };
+  warnings, relocation };
 
 async function start() {
   try {
