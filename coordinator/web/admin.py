@@ -250,6 +250,7 @@ def post_strings() -> dict:
         "fields": {"name": _("Name"), "kind": _("Kind"), "lat": _("Latitude"),
                    "lon": _("Longitude"), "radius_m": _("Geofence radius (m)"),
                    "village": _("Village"), "risk": _("Risk level"),
+                   "capacity": _("Places (relocation sites)"),
                    "unit_id": _("Organisation unit"), "unit_path": _("Organisation unit"),
                    **responsible_roles()},
         "field_errors": {
@@ -262,6 +263,7 @@ def post_strings() -> dict:
             "radius_m": _("The radius is a number of metres above 0 and at most 10000."),
             "village": _("The village name is too long."),
             "risk": _("The risk level is 1, 2, 3 or 4."),
+            "capacity": _("The places are a whole number from 0 to 1000000."),
             "unit_id": _("Choose one of your units."),
             "unit_path": _("No unit of yours has this path (county/town/village)."),
             **dict.fromkeys(responsible_roles(), _(

@@ -38,6 +38,7 @@ SHELL_STATIC = (
     "js/phone-geo.js",
     "js/phone-map.js",
     "js/phone-queue.js",
+    "js/phone-relocation.js",
     "js/phone-responsibilities.js",
     "js/phone-store.js",
     "vendor/leaflet/leaflet.js",
@@ -73,7 +74,8 @@ def open_link(code: str):
 def check_in_kinds() -> dict[str, str]:
     return {"check_in": _("Check in"), "presence": _("Confirm presence"),
             "check_out": _("Check out"), "report": _("Hazard report"),
-            "ack": _("Acknowledgement"), "call_answer": _("Answer to a call")}
+            "ack": _("Acknowledgement"), "call_answer": _("Answer to a call"),
+            "relocation": _("Relocation report"), "shelter_arrival": _("Shelter arrival")}
 
 
 def flag_names() -> dict[str, str]:
@@ -130,11 +132,40 @@ def call_strings() -> dict[str, str]:
     }
 
 
+def relocation_strings() -> dict[str, str]:
+    """What the relocation list (人员转移) and the shelters' arrivals say."""
+    return {
+        "moved": _("Moved"),
+        "self_arranged": _("With relatives or friends"),
+        "refused": _("Refused to move"),
+        "not_home": _("Not at home"),
+        "none": _("Not moved yet"),
+        "outstanding": _("{households} households to move · {vulnerable} vulnerable people"),
+        "people": _("{n} people"),
+        "vulnerable": _("{n} vulnerable"),
+        "shelter": _("Shelter: {name}"),
+        "no_shelter": _("No shelter is planned for this household"),
+        "reported": _("{people} people, reported {time}"),
+        "as_of": _("No network: this is the list as of {time}."),
+        "people_needed": _("A household that moved moves at least one person."),
+        "sheltered": _("Sheltered {sheltered} / places {capacity}"),
+        "sheltered_only": _("Sheltered {sheltered}"),
+        "planned": _("{planned} people planned"),
+        "waiting_people": _("{people} people waiting to sync"),
+        "arrival_needed": _("Count at least one person arriving."),
+        "arrival_sent": _("Arrival of {people} people recorded."),
+        "queued": _("Recorded; it is sent when the network returns"),
+        "report_label": _("{name}: {status}, {people} people"),
+        "arrival_label": _("{shelter}: {people} people arrived"),
+    }
+
+
 def phone_strings() -> dict:
     """Everything the phone page's scripts say, in the page's language."""
     return {
         "kinds": check_in_kinds(),
         "calls": call_strings(),
+        "relocation": relocation_strings(),
         "flags": flag_names(),
         "flag_meanings": flag_meanings(),
         "failure_reasons": failure_reasons(),
@@ -230,7 +261,10 @@ def home(principal):
                   "reportsUrl": url_for("field.create_report"),
                   "ackUrl": url_for("field.acknowledge", assignment_id=0),
                   "myCallsUrl": url_for("calls.my_calls"),
-                  "callAnswerUrl": url_for("calls.answer_call", call_id=0)})
+                  "callAnswerUrl": url_for("calls.answer_call", call_id=0),
+                  "myRelocationUrl": url_for("relocation.my_relocation"),
+                  "relocationsUrl": url_for("relocation.report_relocation", event_id=0),
+                  "arrivalsUrl": url_for("relocation.record_arrival", event_id=0)})
 
 
 @bp.get("/csrf")

@@ -1,5 +1,6 @@
-// A small, still map of a post: its fence circle and, once known, my position. Without a tile
-// server (TILE_URL unset, or no network) it draws on a plain background.
+// The phone's small, still maps: a post with its fence circle and, once known, my position (and
+// the map the relocation list draws its households on). Without a tile server (TILE_URL unset,
+// or no network) they draw on a plain background.
 
 const POST_STYLE = { radius: 7, color: "#fff", weight: 2, fillColor: "#b42318", fillOpacity: 1 };
 const FENCE_STYLE = { color: "#b42318", weight: 2, fillColor: "#b42318", fillOpacity: 0.08 };
@@ -7,8 +8,8 @@ const ME_STYLE = { radius: 8, color: "#fff", weight: 3, fillColor: "#1d4f91", fi
 const ACCURACY_STYLE = { color: "#1d4f91", weight: 1, fillOpacity: 0.1, interactive: false };
 const WAY_STYLE = { color: "#1d4f91", weight: 2, dashArray: "6 6", interactive: false };
 
-/** Draw `duty`'s post in `container`; returns {showMe(fix)} or null when Leaflet is missing. */
-export function postMap(container, duty, tileUrl) {
+/** A still Leaflet map in `container` (the page scrolls over it); null when Leaflet is missing. */
+export function stillMap(container, tileUrl) {
   const L = window.L;
   if (!L) return null;
   container.hidden = false;
@@ -19,6 +20,14 @@ export function postMap(container, duty, tileUrl) {
   });
   if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 18 }).addTo(map);
   else container.classList.add("plain");
+  return map;
+}
+
+/** Draw `duty`'s post in `container`; returns {showMe(fix)} or null when Leaflet is missing. */
+export function postMap(container, duty, tileUrl) {
+  const map = stillMap(container, tileUrl);
+  if (!map) return null;
+  const L = window.L;
   const post = [duty.lat, duty.lon];
   const fenceBounds = L.latLng(post).toBounds(duty.radius_m * 2);
   map.fitBounds(fenceBounds, { animate: false });

@@ -1,5 +1,7 @@
-// The phone's outbox: every check-in, report and acknowledgement is written to IndexedDB first,
-// then sent oldest first; retried with exponential backoff until the server answers.
+// The phone's outbox: every check-in, report, acknowledgement and relocation record is written to
+// IndexedDB first, then sent oldest first; retried with exponential backoff until the server
+// answers. A record is {client_id, kind, url, body, taken_at, created_at, post_name (what it is
+// about, for the phone's own list)}; a section of the page hears of its kinds with listen().
 //   201/200        stored (200: it had arrived already; the client_id makes replays harmless)
 //   400/403/404/413/422  refused: moved to the "failed" list with the server's message
 //   anything else  (no network, 401, 409 still in flight, 429, 5xx) kept and retried later
@@ -58,6 +60,18 @@ export class Outbox {
     this.timer = null;
     this.running = null;
     this.again = false;
+    this.listeners = [];
+  }
+
+  /** `sent(record)` and `failed(record)` of a section of the page, for its kinds of record. */
+  listen(kinds, { sent, failed }) {
+    this.listeners.push({ kinds: new Set(kinds), sent, failed });
+  }
+
+  tell(event, record) {
+    for (const listener of this.listeners) {
+      if (listener.kinds.has(record.kind) && listener[event]) listener[event](record);
+    }
   }
 
   mine(record) {
@@ -67,6 +81,12 @@ export class Outbox {
   async list(name) {
     const records = (await store.all(name)).filter((record) => this.mine(record));
     return records.sort((a, b) => a.created_at - b.created_at);
+  }
+
+  /** The records of these kinds still waiting on the phone, oldest first. */
+  async waiting(kinds) {
+    const wanted = new Set(kinds);
+    return (await this.list(store.OUTBOX)).filter((record) => wanted.has(record.kind));
   }
 
   /** Keep a record on the phone; it is safe from here on, sent or not. */
@@ -105,6 +125,12 @@ export class Outbox {
     return this.running;
   }
 
+  /** The network is back: what waits is sent now, and a failure starts the backoff afresh. */
+  resume() {
+    this.failures = 0;
+    return this.flush();
+  }
+
   /** One tab at a time sends (another tab of the same phone waits, then finds less to do). */
   exclusively(work) {
     if (navigator.locks) return navigator.locks.request("duty-phone-outbox", work);
@@ -132,6 +158,7 @@ export class Outbox {
       await store.move(store.OUTBOX, store.SENT, record.client_id, sent);
       await this.trimSent();
       this.onSent(sent);
+      this.tell("sent", sent);
       return "done";
     }
     if (isCsrfFailure(status, data) && !csrfRenewed && (await this.renewCsrf())) {
@@ -143,6 +170,7 @@ export class Outbox {
         failed_at: Date.now() };
       await store.move(store.OUTBOX, store.FAILED, record.client_id, failed);
       this.onFailed(failed);
+      this.tell("failed", failed);
       return "done";
     }
     this.heldBy = status;

@@ -1,12 +1,13 @@
-// The field worker's phone page: calls to answer, my duty, GPS check-ins, acknowledgement and
-// hazard reports, all kept on the phone first (phone-queue.js) so that nothing is lost without a
-// network.
+// The field worker's phone page: calls to answer, my duty, GPS check-ins, acknowledgement,
+// hazard reports and relocation (phone-relocation.js), all kept on the phone first
+// (phone-queue.js) so that nothing is lost without a network.
 
 import { ApiFailure, T, api, el, fmt, localTime, timeRange } from "./common.js";
 import { ANSWER_KIND, CallBanners } from "./phone-calls.js";
 import { bearingDeg, compassPoint, distanceM, readPosition } from "./phone-geo.js";
 import { postMap } from "./phone-map.js";
 import { Outbox } from "./phone-queue.js";
+import { RelocationList } from "./phone-relocation.js";
 import { showResponsibilities } from "./phone-responsibilities.js";
 import * as store from "./phone-store.js";
 
@@ -488,6 +489,14 @@ const calls = new CallBanners({
   heldText: () => heldMessage(T.calls.queued, T.calls.held, {}),
 });
 
+const relocation = new RelocationList({
+  personId: S.personId,
+  urls: { mine: S.myRelocationUrl, reports: S.relocationsUrl, arrivals: S.arrivalsUrl },
+  outbox,
+  tileUrl: S.tileUrl,
+  lastFix: () => state.lastFix,
+});
+
 // --- start -------------------------------------------------------------------------------------
 
 function showNetwork() {
@@ -510,9 +519,10 @@ setUpReport();
 showNetwork();
 window.addEventListener("online", () => {
   showNetwork();
-  outbox.flush();
+  outbox.resume();
   calls.refresh();
   loadDuties();
+  relocation.refresh();
   showResponsibilities(S.responsibilitiesUrl, S.personId);
 });
 window.addEventListener("offline", showNetwork);
@@ -524,5 +534,6 @@ await calls.start();
 showResponsibilities(S.responsibilitiesUrl, S.personId);
 await loadDuties();
 outbox.flush();
+relocation.refresh();
 locate().catch(() => {}); // shown in the position line
 registerServiceWorker();

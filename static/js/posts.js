@@ -112,6 +112,7 @@ const list = catalogue({
     village: text(form, "village"),
     unit_id: unitValue(form.elements.unit_id),
     risk: form.elements.risk.value ? Number(form.elements.risk.value) : null,
+    capacity: form.elements.capacity.value.trim() ? number(form, "capacity") : null,
   }),
   fill: (form, post) => {
     form.elements.name.value = post.name;
@@ -122,6 +123,7 @@ const list = catalogue({
     form.elements.village.value = post.village || "";
     form.elements.unit_id.value = post.unit_id ?? "";
     form.elements.risk.value = post.risk ? String(post.risk) : "";
+    form.elements.capacity.value = post.capacity ?? "";
   },
   blank: (form) => {
     form.elements.kind.value = "reservoir";
