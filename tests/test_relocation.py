@@ -124,6 +124,12 @@ def test_a_correction_follows_the_household_into_the_figures(client, admin, comm
     after = row_of(summary(commander, r.event_id), "白沙村")
     assert after["vulnerable_outstanding"] == before["vulnerable_outstanding"] + 2
     assert after["refused"] == 1
+    # A household struck off the list leaves the figures, its state with it.
+    assert commander.patch(f"/api/v1/households/{household['id']}",
+                           json={"active": False}).status_code == 200
+    struck = row_of(summary(commander, r.event_id), "白沙村")
+    assert (struck["households"], struck["refused"]) == (before["households"] - 1, 0)
+    assert struck["vulnerable_outstanding"] == before["vulnerable_outstanding"]
     assert_error(commander.patch(f"/api/v1/households/{household['id']}",
                                  json={"vulnerable": 99}), 422, "validation_error", ["vulnerable"])
     assert_error(commander.patch(f"/api/v1/households/{household['id']}",
@@ -200,7 +206,8 @@ def test_bad_reports_are_refused_and_change_nothing(client, admin, commander):
     assert_error(r.official_api.post(url, json=[1, 2]), 400, "bad_request")
     assert commander.get(url).get_json()["total"] == 0
     assert commander.post(f"/api/v1/events/{r.event_id}/close").status_code == 200
-    assert_error(report(r.official_api, r.event_id, home["id"])[0], 409, "conflict")
+    assert_error(report(r.official_api, r.event_id, home["id"])[0], 422, "validation_error",
+                 ["event_id"])
 
 
 def test_shelter_arrivals_count_against_capacity(client, admin, commander):

@@ -23,8 +23,10 @@ class Household(Base):
 
     __tablename__ = "households"
     __table_args__ = (UniqueConstraint("unit_id", "phone", name="uq_households_unit_phone"),
+                      # Everything the county's figures read of a household: they are a scan
+                      # of this index alone.
                       Index("ix_households_unit_tally", "unit_id", "active", "people",
-                            "vulnerable"))
+                            "vulnerable", "lat", "lon"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
@@ -68,12 +70,13 @@ class RelocationReport(Base):
 
 
 class HouseholdState(Base):
-    """A household's state in a response: its latest report by `taken_at`, with the village and
-    vulnerable count beside it, so that the county's figures are one indexed read."""
+    """A household's state in a response: its latest report by `taken_at`, with the village,
+    vulnerable count and whether the household is still listed beside it (kept in step by
+    `households.restate`), so that the county's figures are one indexed read."""
 
     __tablename__ = "household_states"
-    __table_args__ = (Index("ix_household_states_tally", "event_id", "unit_id", "status",
-                            "people", "vulnerable"),)
+    __table_args__ = (Index("ix_household_states_tally", "event_id", "active", "unit_id",
+                            "status", "people", "vulnerable"),)
 
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
@@ -82,6 +85,7 @@ class HouseholdState(Base):
     status: Mapped[str] = mapped_column(String(16))
     people: Mapped[int]
     vulnerable: Mapped[int]
+    active: Mapped[bool] = mapped_column(default=True)
     shelter_post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
     taken_at: Mapped[datetime]
 

@@ -142,16 +142,18 @@ def update_household(db: Session, actor: audit.Actor, at: datetime, household: H
 
 
 def restate(db: Session, household_ids: list[int]) -> None:
-    """Carry the households' village and vulnerable count into their states and reports."""
+    """Carry the households' village, vulnerable count and whether they are listed into their
+    states (and the village into their reports)."""
     for start in range(0, len(household_ids), INSERT_BATCH):
         ids = household_ids[start:start + INSERT_BATCH]
         for table in (HouseholdState.__table__, RelocationReport.__table__):
             values = {"unit_id": select(HOUSEHOLDS.c.unit_id)
                       .where(HOUSEHOLDS.c.id == table.c.household_id).scalar_subquery()}
             if table is HouseholdState.__table__:
-                values["vulnerable"] = (select(HOUSEHOLDS.c.vulnerable)
-                                        .where(HOUSEHOLDS.c.id == table.c.household_id)
-                                        .scalar_subquery())
+                for column in ("vulnerable", "active"):
+                    values[column] = (select(HOUSEHOLDS.c[column])
+                                      .where(HOUSEHOLDS.c.id == table.c.household_id)
+                                      .scalar_subquery())
             db.connection().execute(update(table).where(table.c.household_id.in_(ids))
                                     .values(**values))
 
@@ -283,7 +285,7 @@ def _update(db: Session, actor: audit.Actor, at: datetime,
                              for column in (*columns, "updated_at")}))
         connection.execute(statement, rows)
     restate(db, [existing["id"] for existing, differences in changed
-                 if "vulnerable" in differences])
+                 if {"vulnerable", "active"} & set(differences)])
 
 
 def village_positions(db: Session, unit_ids: list[int] | None = None) -> dict[int, tuple]:

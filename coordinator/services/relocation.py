@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import conflict, forbidden, validation_error
+from ..errors import forbidden, validation_error
 from ..models import (
     LEFT_STATUSES,
     Assignment,
@@ -56,9 +56,12 @@ def arrival_json(arrival: ShelterArrival) -> dict:
 
 
 def _open_event(db: Session, event_id: int) -> Event:
+    """The response a record is for; a closed one is 422 (not 409, which a phone's queue
+    retries: a record for a closed response will never be taken)."""
     event = catalogue.get_or_404(db, Event, event_id)
     if event.closed_at is not None:
-        raise conflict("This response is closed; its relocation records can no longer change.")
+        raise validation_error({"event_id": "this response is closed; its relocation records "
+                                            "can no longer change"})
     return event
 
 
@@ -192,6 +195,7 @@ def _take_state(db: Session, event: Event, household: Household, report: Relocat
         return  # a queued report older than the state: kept in the history only
     values = {"unit_id": household.unit_id, "report_id": report.id, "status": report.status,
               "people": report.people, "vulnerable": household.vulnerable,
+              "active": household.active,
               "shelter_post_id": report.shelter_post_id, "taken_at": report.taken_at}
     if state is None:
         db.add(HouseholdState(event_id=event.id, household_id=household.id, **values))

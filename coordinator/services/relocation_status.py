@@ -57,21 +57,15 @@ def _raw(db: Session, event_id: int, unit_ids=None, *, whole: bool = False) -> d
                       func.sum(case((Household.vulnerable > 0, 1), else_=0)),
                       func.sum(Household.lat), func.sum(Household.lon), func.count(Household.lat))
                .where(Household.active.is_(True)).group_by(Household.unit_id))
-    inactive = select(Household.id).where(Household.active.is_(False))
     states = (select(HouseholdState.unit_id, HouseholdState.status, func.count(),
                      func.sum(HouseholdState.people), func.sum(HouseholdState.vulnerable),
                      func.sum(case((HouseholdState.vulnerable > 0, 1), else_=0)))
-              .where(HouseholdState.event_id == event_id)
+              .where(HouseholdState.event_id == event_id, HouseholdState.active.is_(True))
               .group_by(HouseholdState.unit_id, HouseholdState.status))
     arrivals = (select(ShelterArrival.unit_id, func.sum(ShelterArrival.people))
                 .where(ShelterArrival.event_id == event_id, ShelterArrival.unit_id.is_not(None))
                 .group_by(ShelterArrival.unit_id))
-    if unit_ids is None:
-        states = states.where(HouseholdState.household_id.not_in(inactive))
-    else:
-        # (the inactive households of these units only: found by the tally index, not a scan)
-        inactive = inactive.where(Household.unit_id.in_(unit_ids))
-        states = states.where(HouseholdState.household_id.not_in(inactive))
+    if unit_ids is not None:
         planned = planned.where(Household.unit_id.in_(unit_ids))
         states = states.where(HouseholdState.unit_id.in_(unit_ids))
         arrivals = arrivals.where(ShelterArrival.unit_id.in_(unit_ids))

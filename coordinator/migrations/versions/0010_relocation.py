@@ -36,7 +36,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('households', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_households_shelter_post_id'), ['shelter_post_id'], unique=False)
-        batch_op.create_index('ix_households_unit_tally', ['unit_id', 'active', 'people', 'vulnerable'], unique=False)
+        batch_op.create_index('ix_households_unit_tally', ['unit_id', 'active', 'people', 'vulnerable', 'lat', 'lon'], unique=False)
 
     op.create_table('relocation_reports',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -106,6 +106,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('people', sa.Integer(), nullable=False),
     sa.Column('vulnerable', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('shelter_post_id', sa.Integer(), nullable=True),
     sa.Column('taken_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_household_states_event_id_events')),
@@ -116,7 +117,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('event_id', 'household_id', name=op.f('pk_household_states'))
     )
     with op.batch_alter_table('household_states', schema=None) as batch_op:
-        batch_op.create_index('ix_household_states_tally', ['event_id', 'unit_id', 'status', 'people', 'vulnerable'], unique=False)
+        batch_op.create_index('ix_household_states_tally', ['event_id', 'active', 'unit_id', 'status', 'people', 'vulnerable'], unique=False)
 
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('unit_id', sa.Integer(), nullable=True))
