@@ -175,6 +175,10 @@ def announce(db: Session, event: Event, unit_id: int) -> None:
     if unit is None:
         return
     town = found.get(unit.parent_id) if unit.kind == "village" else None
+    # The town's row locked until the commit: two reports in one town (on PostgreSQL, at once)
+    # are counted one after the other, each message counting every report before it.
+    db.execute(select(Unit.id).where(Unit.id == (town or unit).id).with_for_update(),
+               execution_options=scope.WHOLE_ORGANISATION)
     raw = _raw(db, event.id, _subtree_ids((town or unit).path), whole=True)
     own = raw.get(unit.id, dict.fromkeys(_RAW, 0)) if town is not None else _sum(raw.values())
     payload = {"by": unit.kind, **_row(unit, own),
@@ -214,6 +218,10 @@ def shelters(db: Session, event: Event, post_ids=None, *, whole: bool = False) -
 
 
 def announce_shelter(db: Session, event: Event, shelter: Post) -> None:
+    """Tell the maps a shelter's occupancy (its row locked until the commit, so that arrivals
+    at once are counted one after the other)."""
+    db.execute(select(Post.id).where(Post.id == shelter.id).with_for_update(),
+               execution_options=scope.WHOLE_ORGANISATION)
     row = shelters(db, event, [shelter.id], whole=True)[0]
     effects.live(db, event.id, "shelter_status", row, post_id=shelter.id)
 
