@@ -60,6 +60,7 @@ class Scope:
     unit_id: int | None
     units: frozenset[int] = frozenset()
     above: frozenset[int] = frozenset()
+    path: str | None = None  # the unit's path, which names its subtree in a query
 
     @property
     def everything(self) -> bool:
@@ -87,7 +88,7 @@ def scope_for_unit(db: Session, unit_id: int | None) -> Scope:
     prefix = unit.path + "/"
     below = frozenset(r.id for r in rows if r.id == unit.id or r.path.startswith(prefix))
     above = frozenset(r.id for r in rows if prefix.startswith(r.path + "/"))
-    return Scope(unit_id, below, above)
+    return Scope(unit_id, below, above, unit.path)
 
 
 def install(db: Session, scope: Scope) -> None:
@@ -121,17 +122,31 @@ def require_own_event(db: Session, event: Event) -> None:
         raise forbidden("This event belongs to a unit above yours.")
 
 
+# The units of a subtree, found by path in the query itself: a county's account covers hundreds
+# of units, and a list of their ids in every clause made each query thousands of parameters
+# to render and parse. A table alias, not the model, so that the scope's criteria for units do
+# not apply to their own subquery.
+SCOPE_UNITS = Unit.__table__.alias("scope_units")
+
+
+def _subtree(path: str):
+    return select(SCOPE_UNITS.c.id).where(or_(
+        SCOPE_UNITS.c.path == path,
+        SCOPE_UNITS.c.path.startswith(path + "/", autoescape=True)))
+
+
 def _clauses(scope: Scope) -> dict[type, object]:
     """For each scoped model, what its rows must satisfy to lie in `scope`."""
-    units = list(scope.units)
-    events = list(scope.units | scope.above)
+    units = _subtree(scope.path) if scope.path is not None else list(scope.units)
+    above = list(scope.above)
     posts = select(Post.id).where(Post.unit_id.in_(units))
     people = select(Person.id).where(Person.unit_id.in_(units))
     shifts = select(Shift.id).where(Shift.post_id.in_(posts))
     return {
         Person: Person.unit_id.in_(units),
         Post: Post.unit_id.in_(units),
-        Event: or_(Event.unit_id.is_(None), Event.unit_id.in_(events)),
+        Event: or_(Event.unit_id.is_(None), Event.unit_id.in_(units),
+                   Event.unit_id.in_(above)),
         Unit: Unit.id.in_(units),
         UnitLeader: UnitLeader.unit_id.in_(units),
         PostResponsible: PostResponsible.post_id.in_(posts),
@@ -151,7 +166,8 @@ def _clauses(scope: Scope) -> dict[type, object]:
                   Call.id.in_(select(CallTarget.call_id).where(CallTarget.person_id.in_(people)))),
         Escalation: Escalation.unit_id.in_(units),
         Notification: Notification.person_id.in_(people),
-        Warning: or_(Warning.unit_id.is_(None), Warning.unit_id.in_(events)),
+        Warning: or_(Warning.unit_id.is_(None), Warning.unit_id.in_(units),
+                     Warning.unit_id.in_(above)),
         # Relocation: the subtree's households, their reports and states; the arrivals of its
         # households and at its shelters.
         Household: Household.unit_id.in_(units),
