@@ -117,8 +117,10 @@ ACTIVE_PERSON = select(Person.id, Person.name, Person.phone).where(
 
 
 def failures_in_window(db: Session, username: str, address: str, since: datetime) -> tuple[int, int]:
+    """Failures for this account from this address, and from this address for any account."""
     by_user = db.scalar(
-        select(func.count()).where(LoginFailure.username == username, LoginFailure.at >= since)
+        select(func.count()).where(LoginFailure.username == username,
+                                   LoginFailure.address == address, LoginFailure.at >= since)
     )
     by_address = db.scalar(
         select(func.count()).where(LoginFailure.address == address, LoginFailure.at >= since)
@@ -142,7 +144,9 @@ def authenticate(
     max_failures: int,
     window: timedelta,
 ) -> LoginResult:
-    """Check a password, counting failures per account and per address within the window."""
+    """Check a password, counting failures per account and address, and per address, within the
+    window: a guesser elsewhere cannot lock the owner out of their own account, and one address
+    gets `max_failures` guesses in all."""
     since = at - window
     by_user, by_address = failures_in_window(db, username, address, since)
     if by_user >= max_failures or by_address >= max_failures:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..models import Assignment, Event, Person, Post, Shift, Unit
 from ..presenters import DISPLAY_ZONE
 from . import organisation
+from .xlsx import storable
 
 WEEKDAYS = "一二三四五六日"
 HEADERS = ("点位", "责任人", "班次", "值班人员", "单位", "联系电话")
@@ -195,7 +196,7 @@ def roster_xlsx(roster: DutyRoster) -> bytes:
 
     def banner(row: int, text: str, size: int, bold: bool = False, align: str = "center") -> None:
         sheet.merge_cells(f"A{row}:{last}{row}")
-        cell = sheet.cell(row=row, column=1, value=text)
+        cell = sheet.cell(row=row, column=1, value=storable(text))
         cell.font = Font(name="宋体", size=size, bold=bold)
         cell.alignment = Alignment(horizontal=align, vertical="center")
 
@@ -226,7 +227,7 @@ def roster_xlsx(roster: DutyRoster) -> bytes:
                 values = (post.name, "\n".join(responsibles), shift.label, name, line.unit,
                           line.phone)
                 for column, value in enumerate(values, start=1):
-                    cell = sheet.cell(row=row, column=column, value=value)
+                    cell = sheet.cell(row=row, column=column, value=storable(value))
                     cell.alignment = lines if column == 2 else centre
                     cell.border = border
                     cell.font = Font(name="宋体", size=11, color="C00000" if line.missing else None)

@@ -70,11 +70,20 @@ def display_width(value) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
 
 
-@lru_cache(maxsize=65_536)  # names, units, posts and words repeat on every row
-def _text(value: str) -> str:
+def storable(value):
+    """Text as a worksheet can hold it: without the control characters XML 1.0 forbids (which
+    openpyxl refuses with IllegalCharacterError) and within a cell's length; anything else as
+    it is. Every text cell of every workbook passes here."""
+    if not isinstance(value, str):
+        return value
     if not value.isprintable():
         value = ILLEGAL.sub("", value)
-    value = value[:MAX_CELL_CHARS]
+    return value[:MAX_CELL_CHARS]
+
+
+@lru_cache(maxsize=65_536)  # names, units, posts and words repeat on every row
+def _text(value: str) -> str:
+    value = storable(value)
     space = ' xml:space="preserve"' if value != value.strip() or "\n" in value else ""
     return f'<c t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
 
