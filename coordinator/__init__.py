@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     from .i18n import init_app as init_i18n
     from .realtime import init_app as init_realtime
     from .services import scope
+    from .web.headers import init_app as security_headers
 
     if app.config["PROXY_COUNT"]:
         # Behind nginx: take the client address from X-Forwarded-For (the login throttle
@@ -59,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     init_i18n(app)
     init_realtime(app)
+    security_headers(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -335,8 +335,8 @@ def test_hazard_reports_arrive_with_photos_and_refused_links_are_listed(browser,
     expect(report).to_contain_text("上报人：李强")
     thumbnail = report.locator("button.thumb img")
     expect(thumbnail).to_be_visible()
-    page.wait_for_function("img => img.complete && img.naturalWidth === 48",
-                           arg=thumbnail.element_handle())
+    # (a promise in the page, not wait_for_function: the page's CSP forbids eval)
+    assert thumbnail.evaluate("img => img.decode().then(() => img.naturalWidth)") == 48
     report.locator("button.thumb").click()
     expect(page.locator("#photo-dialog")).to_be_visible()
     expect(page.locator("#photo-full")).to_have_attribute("src", answer.get_json()["photo_url"])
@@ -445,8 +445,7 @@ def test_two_thousand_posts_and_ten_thousand_people_stay_smooth(browser, live_se
     page.route(f"**/api/v1/events/{event['id']}/snapshot",
                lambda route: route.fulfill(json=snapshot))
     page.goto(f"/command/events/{event['id']}")
-    page.wait_for_function("document.getElementById('page').dataset.state === 'ready'",
-                           timeout=60000)
+    expect(page.locator("#page")).to_have_attribute("data-state", "ready", timeout=60000)
     expect(page.locator("#conn")).to_have_attribute("data-state", "online")
     load_ms = page.evaluate("commandCenter.loadMs - performance.timing.responseEnd"
                             " + performance.timing.navigationStart")
@@ -493,7 +492,9 @@ def test_two_thousand_posts_and_ten_thousand_people_stay_smooth(browser, live_se
                 "person": {"id": person["person_id"], "name": person["name"]}}
         socketio.emit(name, {**message, "event_id": event["id"], "seq": seq}, to=room,
                       namespace="/live")
-    page.wait_for_function("window.bench.done !== null", timeout=60000)
+    # (a promise in the page, not wait_for_function: the page's CSP forbids eval)
+    page.evaluate("() => new Promise(done => { const check = () => window.bench.done !== null"
+                  " ? done() : requestAnimationFrame(check); check(); })")
     figures = page.evaluate("({ wall: bench.done - bench.first, applying: bench.applying,"
                             " snapshots: commandCenter.feed.stats.snapshots,"
                             " applied: commandCenter.feed.stats.applied })")
