@@ -39,6 +39,7 @@ def app_folders() -> dict[str, str | None]:
 
 
 def register_extensions(app: Flask) -> None:
+    from . import logs, metrics
     from .extensions import csrf
     from .i18n import init_app as init_i18n
     from .realtime import init_app as init_realtime
@@ -53,6 +54,8 @@ def register_extensions(app: Flask) -> None:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     clock.init_app(app, app.config.get("CLOCK"))
+    logs.init_app(app)  # first: the request id is there for every hook after it
+    metrics.init_app(app)  # early: a check-in's latency counts from its first hook
     urls.init_app(app)
     db.init_app(app)
     scope.init_app(app)

@@ -41,6 +41,20 @@ def _tile_coordinates(raw: str | None) -> str:
     return value
 
 
+def _log_format(raw: str | None, production: bool) -> str:
+    value = (raw or ("json" if production else "text")).strip().lower()
+    if value not in {"json", "text"}:
+        raise ValueError(f"COORDINATOR_LOG_FORMAT is json or text, not {raw!r}")
+    return value
+
+
+def _log_level(raw: str | None) -> str:
+    value = (raw or "info").strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError(f"COORDINATOR_LOG_LEVEL is debug, info, warning, error or critical, not {raw!r}")
+    return value
+
+
 def load_config(instance_path: str, environ=None) -> dict:
     """Build the Flask config mapping from environment variables with safe development defaults."""
     environ = os.environ if environ is None else environ
@@ -82,6 +96,10 @@ def load_config(instance_path: str, environ=None) -> dict:
         "SCORE_CALL_LATE": _number(environ, "COORDINATOR_SCORE_CALL_LATE", -1),
         "SCORE_ROLL_CALL_FAILED": _number(environ, "COORDINATOR_SCORE_ROLL_CALL_FAILED", -5),
         "PROXY_COUNT": int(_number(environ, "COORDINATOR_PROXY_COUNT", 0)),
+        # Operations: /metrics for any address (else loopback only), the log's format and level.
+        "METRICS": _flag(environ.get("COORDINATOR_METRICS")),
+        "LOG_FORMAT": _log_format(environ.get("COORDINATOR_LOG_FORMAT"), production),
+        "LOG_LEVEL": _log_level(environ.get("COORDINATOR_LOG_LEVEL")),
         # The assignment engine (docs/assignment.md): hard limits, then soft weights in metres.
         "ASSIGN_MIN_REST_HOURS": _number(environ, "ASSIGN_MIN_REST_HOURS", 8),
         "ASSIGN_MAX_DUTY_HOURS_24H": _number(environ, "ASSIGN_MAX_DUTY_HOURS_24H", 12),

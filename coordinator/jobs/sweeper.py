@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import Flask, current_app
 
-from .. import clock, unit_of_work
+from .. import clock, metrics, unit_of_work
 from ..services.sweeper import SweepResult, SweepRules, sweep
 
 
@@ -25,7 +25,9 @@ def run_once() -> SweepResult:
             unit_of_work.commit(session)
             socketio.sleep(0)
 
-        return sweep(session, clock.now(), sweep_rules(), between_steps)
+        result = sweep(session, clock.now(), sweep_rules(), between_steps)
+    metrics.sweep_finished(current_app)
+    return result
 
 
 def start_background(app: Flask):
