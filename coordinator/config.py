@@ -68,7 +68,11 @@ def load_config(instance_path: str, environ=None) -> dict:
         "TESTING": env == "testing",
         "SECRET_KEY": environ.get("COORDINATOR_SECRET_KEY", DEV_SECRET_KEY),
         "DATABASE_URL": environ.get("COORDINATOR_DATABASE_URL") or default_db,
+        "DB_POOL_SIZE": int(_number(environ, "COORDINATOR_DB_POOL_SIZE", 20)),
+        "DB_POOL_TIMEOUT_SECONDS": _number(environ, "COORDINATOR_DB_POOL_TIMEOUT_SECONDS", 10),
         "MESSAGE_QUEUE_URL": environ.get("COORDINATOR_MESSAGE_QUEUE_URL") or None,
+        # The Redis channel the processes of one installation share (one Redis, several sites).
+        "SOCKETIO_CHANNEL": environ.get("COORDINATOR_SOCKETIO_CHANNEL") or "coordinator",
         "CORS_ALLOWED_ORIGINS": _origins(environ.get("COORDINATOR_CORS_ORIGINS")),
         "PUBLIC_URL": (environ.get("COORDINATOR_PUBLIC_URL") or "").rstrip("/") or None,
         "MAX_CONTENT_LENGTH": int(_number(environ, "COORDINATOR_MAX_UPLOAD_MB", 10) * 1024 * 1024),
@@ -76,6 +80,15 @@ def load_config(instance_path: str, environ=None) -> dict:
         "STAFF_LINK_TTL_HOURS": _number(environ, "COORDINATOR_STAFF_LINK_TTL_HOURS", 72),
         "LOGIN_MAX_FAILURES": int(_number(environ, "COORDINATOR_LOGIN_MAX_FAILURES", 5)),
         "LOGIN_WINDOW_MINUTES": _number(environ, "COORDINATOR_LOGIN_WINDOW_MINUTES", 15),
+        # Browser sessions of accounts (docs/security.md): signed out after this long without a
+        # request (an open live map counts as use), and this long after signing in in any case.
+        "SESSION_IDLE_MINUTES": _number(environ, "COORDINATOR_SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": _number(environ, "COORDINATOR_SESSION_MAX_HOURS", 12),
+        # How often each process looks for live connections whose access has ended (disabled).
+        "ACCESS_CHECK_SECONDS": _number(environ, "COORDINATOR_ACCESS_CHECK_SECONDS", 2),
+        # Check-ins per caller: a burst (a phone's offline queue) and a steady refill per minute.
+        "CHECKIN_RATE_BURST": int(_number(environ, "COORDINATOR_CHECKIN_RATE_BURST", 60)),
+        "CHECKIN_RATE_PER_MINUTE": _number(environ, "COORDINATOR_CHECKIN_RATE_PER_MINUTE", 12),
         "ACCURACY_LIMIT_M": _number(environ, "ACCURACY_LIMIT_M", 100),
         "FENCE_TOLERANCE_M": _number(environ, "FENCE_TOLERANCE_M", 50),
         "LATE_GRACE_MINUTES": _number(environ, "COORDINATOR_LATE_GRACE_MINUTES", 15),

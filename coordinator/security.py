@@ -1,8 +1,11 @@
-"""Who is calling (bearer token or session cookie), role checks, and CSRF for cookie requests."""
+"""Who is calling (bearer token or session cookie), role checks, CSRF for cookie requests, and
+when a browser session ends (docs/security.md)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import secrets
+import threading
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFError
@@ -14,6 +17,15 @@ from .services import accounts, scope
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 DEVICE_COOKIE = "dc_device"
+# What a browser session keeps besides who it is: when it signed in and was last used (epoch
+# seconds, by the app's clock), and a random name for this sign-in (its live maps keep it in use).
+SIGNED_IN = "signed_in"
+SEEN = "seen"
+SESSION_ID = "session_id"
+# `seen` is rewritten at most this often (seconds), so that most answers set no new cookie.
+SEEN_RESOLUTION = 60
+WATCHED = "watched_sessions"
+_watch_lock = threading.Lock()
 
 
 def token_ttl() -> timedelta:
@@ -40,8 +52,7 @@ def current_principal() -> accounts.Principal | None:
         )
         g.auth_by = "bearer"
     elif session:
-        principal = accounts.principal_from_session(db.session(), session,
-                                                    request.cookies.get(DEVICE_COOKIE))
+        principal = cookie_principal()
         g.auth_by = "cookie"
     g.principal = principal
     install_scope(principal)
@@ -67,9 +78,91 @@ def sign_in_session(principal: accounts.Principal, link_id: int | None = None) -
         session["link_id"] = link_id
     if lang:
         session["lang"] = lang
+    now = int(clock.now().timestamp())
+    session[SIGNED_IN] = session[SEEN] = now
+    session[SESSION_ID] = secrets.token_urlsafe(12)
     session.permanent = True
     g.principal = principal
     install_scope(principal)
+
+
+def session_limits() -> tuple[timedelta | None, timedelta]:
+    """How long this browser session may stay unused (None: no limit) and at most, from signing
+    in. An account's desk screen ends when left; a field worker's phone, which sits in a pocket
+    for hours and then sends its offline queue, lives as long as its staff link."""
+    config = current_app.config
+    if "user_id" in session:
+        return (timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+                timedelta(hours=config["SESSION_MAX_HOURS"]))
+    return None, timedelta(hours=config["STAFF_LINK_TTL_HOURS"])
+
+
+def session_ends_at() -> datetime | None:
+    """When this browser session ends in any case (its absolute limit), by the app's clock."""
+    signed_in = session.get(SIGNED_IN)
+    if not isinstance(signed_in, int):
+        return None
+    return datetime.fromtimestamp(signed_in, UTC) + session_limits()[1]
+
+
+def _timed_out(now: datetime) -> bool:
+    ends_at = session_ends_at()
+    if ends_at is None or now >= ends_at:  # no sign-in time: from before sessions could end
+        return True
+    idle, _ = session_limits()
+    if idle is None:
+        return False
+    last_used = max(session.get(SEEN, 0), watched_until(session.get(SESSION_ID), now))
+    return now.timestamp() - last_used >= idle.total_seconds()
+
+
+def cookie_principal() -> accounts.Principal | None:
+    """The principal of the browser session while it has not timed out; a timed-out session
+    is cleared and `g.session_timed_out` says so (pages then explain it on the login page)."""
+    if "user_id" not in session and "person_id" not in session:
+        return None
+    now = clock.now()
+    if _timed_out(now):
+        sign_out_session()
+        g.session_timed_out = True
+        return None
+    principal = accounts.principal_from_session(db.session(), session,
+                                                request.cookies.get(DEVICE_COOKIE))
+    if principal is not None and now.timestamp() - session.get(SEEN, 0) >= SEEN_RESOLUTION:
+        session[SEEN] = int(now.timestamp())
+    return principal
+
+
+def watch_session(session_id: str | None) -> None:
+    """A live map of this browser session connected to this process: while it stays connected
+    the session is in use (nginx's ip_hash sends a browser's page and socket to one process)."""
+    if session_id:
+        with _watch_lock:
+            watched = current_app.extensions.setdefault(WATCHED, {})
+            count, _ = watched.get(session_id, (0, 0.0))
+            watched[session_id] = (count + 1, clock.now().timestamp())
+
+
+def unwatch_session(session_id: str | None) -> None:
+    """A live map of this session went away; the session has been in use until now."""
+    if not session_id:
+        return
+    now = clock.now().timestamp()
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    with _watch_lock:
+        watched = current_app.extensions.setdefault(WATCHED, {})
+        count, _ = watched.get(session_id, (1, now))
+        watched[session_id] = (max(count - 1, 0), now)
+        if len(watched) > 1024:  # forget maps closed longer ago than any session could idle
+            for key, (left, at) in list(watched.items()):
+                if left == 0 and now - at >= idle:
+                    del watched[key]
+
+
+def watched_until(session_id: str | None, now: datetime) -> float:
+    """Until when (epoch seconds) a live map of this session was open on this process."""
+    count, at = current_app.extensions.get(WATCHED, {}).get(session_id, (0, 0.0))
+    return now.timestamp() if count > 0 else at
 
 
 def sign_out_session() -> None:
@@ -84,6 +177,8 @@ def require(*roles: str) -> accounts.Principal:
     """The caller, if signed in with one of `roles`; else 401 or 403 in the API's error shape."""
     principal = current_principal()
     if principal is None:
+        if g.get("session_timed_out"):
+            raise unauthorized("Your session has timed out; sign in again.")
         raise unauthorized("The bearer token is invalid or expired." if _bearer() else None)
     if g.get("auth_by") == "cookie" and request.method in UNSAFE_METHODS:
         try:

@@ -441,6 +441,10 @@ EXPECTED = {
     ("POST", "/api/v1/users"): (ADMIN, lambda w: (
         "/api/v1/users", {"json": {"username": f"u-{uuid.uuid4().hex[:6]}",
                                    "password": PASSWORD, "role": "inspector"}})),
+    ("POST", "/api/v1/users/<int:user_id>/disable"): (ADMIN, lambda w: (
+        "/api/v1/users/{}/disable".format(created(w.admin.post("/api/v1/users", json={
+            "username": f"u-{uuid.uuid4().hex[:6]}", "password": PASSWORD,
+            "role": "inspector"}))), {})),
     # Call-and-answer: the command center calls and sees the outbox; every office follows the
     # answers; a target answers for itself.
     ("POST", "/api/v1/calls"): (COMMAND, lambda w: (

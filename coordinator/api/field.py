@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, jsonify, url_for
 
-from .. import clock, db
-from ..errors import forbidden, not_found
-from ..models import FieldReport, Person
+from .. import checkin_rate, clock, db
+from ..errors import error_body, forbidden, not_found
+from ..models import CheckIn, FieldReport, Person
 from ..presenters import checkin_json, iso, recorded_checkin_json, report_json
-from ..services import accounts, checkins, duty, organisation, reports
+from ..services import accounts, checkins, duty, idempotency, organisation, reports
 from .assignments import assignments_json
 from .endpoint import endpoint
 from .organisation import responsibilities_json
@@ -54,14 +54,33 @@ def caller_card(principal) -> accounts.PersonCard | Person:
     return caller_person(principal)
 
 
+def rate_limited(wait: float):
+    message = "Too many check-ins from this phone; retry after the time in Retry-After."
+    return (jsonify(error_body("rate_limited", message)), 429,
+            {"Retry-After": checkin_rate.retry_after(wait)})
+
+
 @endpoint(bp, "/checkins", "POST", summary="Check in, confirm presence or check out at a post",
           roles=STAFF, body=CheckInBody, response=CheckInAnswer, status=201)
 def create_checkin(principal, body: CheckInBody):
     session = db.session()
     fields = body.model_dump()
     fields["client_id"] = str(body.client_id)
-    checkin, created = checkins.record_checkin(session, caller_card(principal), fields,
-                                               received_at=clock.now(), rules=fence_rules())
+    person = caller_card(principal)
+    wait, created = checkin_rate.take(person.id), False
+    try:
+        if wait:  # over the allowance: a replay is still answered, a new check-in waits
+            checkin = idempotency.replay(session, CheckIn, fields["client_id"],
+                                         idempotency.request_fingerprint(fields), person.id)
+            if checkin is None:
+                return rate_limited(wait)
+        else:
+            checkin, created = checkins.record_checkin(session, person, fields,
+                                                       received_at=clock.now(),
+                                                       rules=fence_rules())
+    finally:
+        if not wait and not created:  # only a stored check-in is charged
+            checkin_rate.give_back(person.id)
     radius_m = checkins.post_radius(session, checkin.post_id)
     return jsonify(recorded_checkin_json(checkin, radius_m)), 201 if created else 200
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import clock, db
-from ..errors import conflict, validation_error
-from ..models import COMMANDING_ROLES, WATCHING_ROLES, Person, Post
+from ..errors import conflict, not_found, validation_error
+from ..models import COMMANDING_ROLES, WATCHING_ROLES, Person, Post, User
 from ..presenters import iso
-from ..services import accounts, catalogue, imports, organisation, people, posts
+from ..services import accounts, catalogue, imports, organisation, people, posts, scope
 from .endpoint import endpoint
 from .schemas.common import ImportAnswer
 from .schemas.organisation import (
@@ -159,7 +159,7 @@ def remove_responsible(principal, responsible_id: int):
 def user_json(user) -> dict:
     return {"id": user.id, "username": user.username, "role": user.role,
             "unit_id": user.unit_id, "display_name": user.display_name,
-            "created_at": iso(user.created_at)}
+            "created_at": iso(user.created_at), "active": user.active}
 
 
 @endpoint(bp, "/users", "POST",
@@ -177,3 +177,26 @@ def create_user(principal, body: UserBody):
     except accounts.AccountError as error:
         raise validation_error({"password": str(error)}) from None
     return jsonify(user_json(user)), 201
+
+
+def _account_to_change(user_id: int) -> User:
+    """An account the caller may change: inside its unit (for an account with a unit)."""
+    session = db.session()
+    user = session.get(User, user_id)
+    if user is None or not scope.current(session).covers(user.unit_id):
+        raise not_found(f"Account {user_id}")
+    return user
+
+
+@endpoint(bp, "/users/<int:user_id>/disable", "POST",
+          summary="Disable an account for good: its tokens, sessions and live connections stop "
+                  "working",
+          roles=("admin",), response=UserAnswer)
+def disable_user(principal, user_id: int):
+    user = _account_to_change(user_id)
+    try:
+        accounts.disable_account(db.session(), principal, clock.now(), user)
+    except accounts.OwnAccount as error:
+        raise conflict(str(error)) from None
+    return jsonify(user_json(user))
+

@@ -8,9 +8,9 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from .. import clock, db
 from ..errors import ApiError, error_body
 from ..models import MAX_ID, WATCHING_ROLES, Event
-from ..security import DEVICE_COOKIE, install_scope
+from ..security import cookie_principal, install_scope
 from ..services import accounts, catalogue, effects
-from . import publisher
+from . import access, publisher
 
 CLIENTS = "live_clients"
 
@@ -21,8 +21,7 @@ def _principal(auth) -> accounts.Principal | None:
         return accounts.read_token(db.session(), current_app.config["SECRET_KEY"], token,
                                    at=clock.now())
     if session:
-        return accounts.principal_from_session(db.session(), session,
-                                               request.cookies.get(DEVICE_COOKIE))
+        return cookie_principal()  # None once the session has timed out
     return None
 
 
@@ -35,11 +34,13 @@ class LiveNamespace(Namespace):
             raise ConnectionRefusedError({"code": "unauthorized",
                                           "message": "Sign in first: send auth={'token': ...}."})
         current_app.extensions.setdefault(CLIENTS, {})[request.sid] = principal
+        access.admit(request.sid, principal, auth)
         if principal.role == "staff":
             join_room(publisher.person_room(principal.person_id))
 
     def on_disconnect(self, reason=None):
         current_app.extensions.get(CLIENTS, {}).pop(request.sid, None)
+        access.release(request.sid)
 
     def on_subscribe(self, data=None, *_ignored):
         principal = current_app.extensions.get(CLIENTS, {}).get(request.sid)

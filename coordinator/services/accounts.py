@@ -6,7 +6,7 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -95,6 +95,25 @@ def create_user(
     return user
 
 
+class OwnAccount(AccountError):
+    """An administrator may not disable the account they are signed in with."""
+
+
+def disable_account(db: Session, actor: Principal, at: datetime, user: User) -> bool:
+    """Disable an account for good: its tokens, sessions and live connections stop working
+    (every request, and the live connections' check, read `active`); audited. There is no
+    enabling again, which would bring back every token it ever had: make a new account.
+    False when it was disabled already."""
+    if not user.active:
+        return False
+    if user.id == actor.user_id:
+        raise OwnAccount("you cannot disable the account you are signed in with")
+    user.active = False
+    audit.record(db, actor.actor, "disable", user, at=at, before={"active": True},
+                 after={"active": False})
+    return True
+
+
 def principal_for_user(user: User) -> Principal:
     return Principal(user.role, user.id, user.person_id, user.username, user.unit_id, user)
 
@@ -171,6 +190,16 @@ def issue_token(secret_key: str, principal: Principal, *, at: datetime, ttl: tim
     subject = {"u": principal.user_id} if principal.user_id else {"p": principal.person_id}
     subject["exp"] = int(expires_at.timestamp())
     return _serializer(secret_key).dumps(subject), expires_at
+
+
+def token_expires_at(secret_key: str, token: str) -> datetime | None:
+    """When a genuine bearer token expires (None for anything else)."""
+    try:
+        subject = _serializer(secret_key).loads(token)
+    except BadSignature:
+        return None
+    expires = subject.get("exp") if isinstance(subject, dict) else None
+    return datetime.fromtimestamp(expires, UTC) if isinstance(expires, int) else None
 
 
 def read_token(db: Session, secret_key: str, token: str, *, at: datetime):

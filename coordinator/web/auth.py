@@ -41,7 +41,10 @@ def safe_next(target: str | None) -> str | None:
 def login():
     next_page = safe_next(request.values.get("next"))
     if request.method == "GET":
-        return render_template("auth/login.html", error=None, username="", next_page=next_page)
+        timed_out = _("Your session has timed out. Please sign in again.") \
+            if request.args.get("expired") else None
+        return render_template("auth/login.html", error=timed_out, username="",
+                               next_page=next_page)
     username = request.form.get("username", "").strip()
     try:
         validate_csrf(request.form.get("csrf_token"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 
 from .. import unit_of_work
 from ..db import READ_ONLY_METHODS
@@ -40,7 +40,8 @@ def page_for(*roles: str, writes: bool | None = None):
             def work():
                 principal = current_principal()
                 if principal is None:
-                    return redirect(url_for("web_auth.login", next=request.path))
+                    timed_out = {"expired": 1} if g.get("session_timed_out") else {}
+                    return redirect(url_for("web_auth.login", next=request.path, **timed_out))
                 if roles and principal.role not in roles:
                     abort(403)
                 return view(principal=principal, **kwargs)

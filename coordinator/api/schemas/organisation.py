@@ -115,3 +115,4 @@ class UserAnswer(Answer):
     unit_id: int | None
     display_name: str | None
     created_at: AwareDatetime
+    active: bool = True
