@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app coordinator
 
-.PHONY: setup run test browser bench-tools lint clean
+.PHONY: setup run test browser nginx bench-tools lint clean
 
 setup: $(VENV)/.installed static/vendor/.copied translations
 
@@ -39,6 +39,11 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; }
 
+# The multi-process tests put Debian's nginx in front of the server processes.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx; }
+
 # The benchmarks (bench/) drive the server with wrk, Debian's HTTP load tool.
 bench-tools: setup
 	$(BIN)/pip install --quiet -e '.[test,bench]'
@@ -55,7 +60,7 @@ run: setup
 	@echo ""
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py -b $(HOST):$(PORT) wsgi:app
 
-test: setup browser
+test: setup browser nginx
 	$(BIN)/python -m pytest
 
 lint: setup

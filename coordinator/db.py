@@ -14,15 +14,21 @@ READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 BUSY_TIMEOUT_MS = 30_000
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets WAL, a busy timeout, full sync and foreign keys."""
+def make_engine(url: str, *, pool_size: int = 20, pool_timeout: float = 10) -> Engine:
+    """Create the engine; SQLite gets WAL, a busy timeout, full sync and foreign keys.
+
+    A server process is one gevent worker with hundreds of requests in flight; they share
+    `pool_size` connections (no overflow: the size is what the database was sized for, e.g. 2
+    processes x 20 + jobs under PostgreSQL's 100). A request waits up to `pool_timeout` seconds
+    for one, then is answered 503 with Retry-After (errors.py), never 500."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         if engine.url.database not in (None, "", ":memory:"):
             Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0,
+                         pool_timeout=pool_timeout)
 
 
 class WriterGate:
@@ -86,7 +92,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def init_app(app) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"],
+                         pool_timeout=app.config["DB_POOL_TIMEOUT_SECONDS"])
     writer = engine.execution_options(sqlite_immediate=True)
     app.extensions["db"] = {
         "engine": engine,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 CODES_BY_STATUS = {
@@ -80,6 +81,18 @@ def _is_unique_violation(error: IntegrityError) -> bool:
                                                       "SQLITE_CONSTRAINT_PRIMARYKEY")
 
 
+# Overload, not a fault: deadlock_detected, serialization_failure, lock_not_available,
+# too_many_connections, cannot_connect_now; SQLite's busy timeout ran out.
+BUSY_SQLSTATES = {"40P01", "40001", "55P03", "53300", "57P03"}
+RETRY_AFTER_SECONDS = 2
+
+
+def _is_busy(error: OperationalError) -> bool:
+    cause = error.orig
+    return getattr(cause, "sqlstate", None) in BUSY_SQLSTATES or \
+        getattr(cause, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
 def register_errorhandlers(app) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
@@ -111,6 +124,28 @@ def register_errorhandlers(app) -> None:
         if _wants_json():
             return jsonify(error_body("conflict", message)), 409
         return render_template("error.html", status=409, error=None), 409
+
+    def _busy(reason: str):
+        message = "The server is busy; retry in a moment."
+        if _wants_json():
+            response = jsonify(error_body("unavailable", message))
+        else:
+            response = app.make_response((render_template("error.html", status=503, error=None),))
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        app.logger.warning("answered 503, busy: %s", reason)
+        return response
+
+    @app.errorhandler(PoolTimeout)
+    def _no_connection_free(error: PoolTimeout):
+        # Every pooled connection stayed in use for the whole wait: the request changed nothing.
+        return _busy(str(error))
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(error: OperationalError):
+        if not _is_busy(error):
+            return _unexpected(error)
+        return _busy(str(error.orig))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -7,64 +7,26 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 
 import pytest
 import requests
-from conftest import TEST_SECRET
+from channel_servers import free_port
+from cluster_support import GUNICORN, ROOT, ServerProcess, field_token, server_env
 from field_support import make_duty
-
-from coordinator import db
-from coordinator.models import Person
-from coordinator.services import accounts
-
-ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = Path(sys.executable).parent / "gunicorn"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
 def deployed(database_url) -> Iterator[str]:
     """gunicorn as in production, on this test run's database."""
-    port = free_port()
-    env = {**os.environ, "COORDINATOR_DATABASE_URL": database_url,
-           "COORDINATOR_SECRET_KEY": TEST_SECRET, "GUNICORN_LOG_LEVEL": "warning"}
-    server = subprocess.Popen([str(GUNICORN), "-c", "deploy/gunicorn.conf.py",
-                               "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
+    server = ServerProcess(server_env(database_url)).start()
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(url + "/healthz", timeout=1)
-                break
-            except requests.RequestException:  # not listening yet, or still loading the app
-                assert server.poll() is None, "gunicorn exited"
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.1)
-        yield url
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def field_token(app, person_id: int) -> str:
-    """A staff token valid now by the wall clock (the server runs on the system clock)."""
-    with app.app_context():
-        person = db.session().get(Person, person_id)
-        token, _ = accounts.issue_token(TEST_SECRET, accounts.principal_for_person(person),
-                                        at=datetime.now(UTC), ttl=timedelta(hours=1))
-    return token
+        server.stop()
 
 
 def checkin_body(duty) -> dict:

@@ -3,7 +3,8 @@
 One process (SQLite): a per-event lock, taken before the `seq` is given and let go after the emit,
 keeps the messages of concurrent requests in order. Several processes (PostgreSQL): each
 committed message is also a `live_messages` row; after its commit a process takes the event's
-advisory lock and sends the rows committed so far in `seq` order, then deletes them. Commits of
+advisory lock and sends the rows committed so far in `seq` order, then deletes them (in each
+process one request at a time per event; the others leave their rows to it). Commits of
 one event happen in `seq` order (the counter row stays locked until then), so the rows a
 publisher sees are always the next ones; a process that dies after its commit leaves its rows for
 the next publisher of that event."""
@@ -53,6 +54,8 @@ class Publisher:
         self.logger = logger
         self._locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
         self._guard = threading.Lock()
+        self._draining: set[int] = set()  # events whose stored rows a request of ours sends
+        self._more: set[int] = set()  # ... and that got new rows committed meanwhile
 
     @contextmanager
     def in_order(self, event_ids: list[int]) -> Iterator[None]:
@@ -94,6 +97,30 @@ class Publisher:
             self.logger.exception("telling people their messages failed")
 
     def _publish_stored(self, event_id: int) -> None:
+        """Send the event's stored rows, one request of this process at a time: one that finds
+        another sending leaves its rows to that one, which goes round again. Hundreds of
+        requests of one event at once would otherwise each hold a pooled connection while they
+        wait for the event's lock, and leave none for the requests behind them."""
+        with self._guard:
+            if event_id in self._draining:
+                self._more.add(event_id)
+                return
+            self._draining.add(event_id)
+        try:
+            while True:
+                self._send_stored(event_id)
+                with self._guard:
+                    if event_id not in self._more:
+                        self._draining.discard(event_id)
+                        return
+                    self._more.discard(event_id)
+        except BaseException:
+            with self._guard:  # the rows stay stored: the event's next publisher sends them
+                self._draining.discard(event_id)
+                self._more.discard(event_id)
+            raise
+
+    def _send_stored(self, event_id: int) -> None:
         with self.session_factory() as db, db.begin():
             db.execute(select(func.pg_advisory_xact_lock(LOCK_CLASS, event_id)))
             rows = db.execute(select(ROWS.c.seq, ROWS.c.name, ROWS.c.body, ROWS.c.person_ids,
