@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from conftest import Api, event_body, person_body, post_body
+from test_roles import World
 
 # Paths of API.md implemented so far, with their methods (more paths may be documented).
 CONTRACT = {
@@ -109,6 +110,11 @@ def roles_of(operation: dict) -> list[str]:
     description = operation.get("description", "")
     return description.removeprefix("Roles: ").split(", ") if description.startswith("Roles:") \
         else []
+
+
+@pytest.fixture
+def world(app, client, make_user, clock) -> World:
+    return World(app, client, make_user, clock)
 
 
 @pytest.fixture
@@ -237,7 +243,8 @@ def test_values_outside_the_documented_enums_and_bounds_are_422(document, caller
                 if "maxLength" in option:
                     bad_values.append("长" * (option["maxLength"] + 1))
                 if "pattern" in option:
-                    bad_values.append("not a match!")
+                    bad_values.append(next(v for v in ("not a match!", "张\x00伟")
+                                           if not re.search(option["pattern"], v)))
                 for value in bad_values:
                     response = send(api, method, path, {**base, field: value})
                     assert field in field_errors(response), (method, path, field, value)
@@ -318,3 +325,113 @@ def test_documented_query_limits_are_enforced(document, caller):
                     assert parameter["name"] in field_errors(response), (path, parameter, value)
                     checked += 1
     assert checked >= 10
+
+
+# --- where the document and the server disagreed (Schemathesis, issue 16) -------------------------
+
+
+def test_a_whole_number_written_with_a_fraction_is_an_integer(admin, commander):
+    """JSON Schema counts 3.0 as an integer, so the document allows it for an integer field."""
+    post = commander.post("/api/v1/posts", json=post_body(risk=2.0))
+    event = commander.post("/api/v1/events", json=event_body(level=1.0))
+    person = admin.post("/api/v1/people", json=person_body())
+
+    assert post.status_code == 201 and post.get_json()["risk"] == 2, post.get_json()
+    assert event.status_code == 201 and event.get_json()["level"] == 1, event.get_json()
+    patched = commander.patch(f"/api/v1/posts/{post.get_json()['id']}", json={"capacity": 30.0})
+    assert patched.status_code == 200 and patched.get_json()["capacity"] == 30, patched.get_json()
+    shift = commander.post(f"/api/v1/events/{event.get_json()['id']}/shifts", json={
+        "post_id": post.get_json()["id"], "starts_at": DATETIME,
+        "ends_at": "2026-07-21T20:00:00+08:00", "required": 2.0})
+    assert shift.status_code == 201, shift.get_json()
+    link = commander.post("/api/v1/auth/staff-link", json={"person_id": float(person.get_json()["id"])})
+    assert link.status_code == 201, link.get_json()
+    assert "risk" in field_errors(commander.post("/api/v1/posts", json=post_body(risk=2.5)))
+
+
+def test_moments_and_days_are_what_the_documented_pattern_says(document, commander):
+    moment = document["components"]["schemas"]["EventBody"]["properties"]["starts_at"]
+    pattern = re.compile(moment["pattern"])
+    event = commander.post("/api/v1/events", json=event_body()).get_json()
+
+    for written in ("1900-01-01T00:00:00+08:00", "8999-12-31T23:00:00-08:00"):
+        assert pattern.search(written)
+        answer = commander.post("/api/v1/events", json=event_body(starts_at=written))
+        assert answer.status_code == 201, (written, answer.get_json())
+    for written in ("1899-12-31T23:00:00Z", "9000-01-01T00:00:00Z", "0483-01-11T21:09:35Z"):
+        assert not pattern.search(written)
+        assert "starts_at" in field_errors(commander.post("/api/v1/events",
+                                                          json=event_body(starts_at=written)))
+    # A lenient query parser took a number for seconds since 1970; the document says ISO 8601.
+    for path, name in ((f"/api/v1/events/{event['id']}/replay", "at"),
+                       (f"/api/v1/events/{event['id']}/roster.xlsx", "date"),
+                       ("/api/v1/exports/season.xlsx", "until")):
+        assert name in field_errors(commander.get(path, query_string={name: "0.5"})), path
+
+
+def test_nul_is_refused_in_known_fields_only_and_the_document_says_so(document, admin, world):
+    person = document["components"]["schemas"]["PersonBody"]["properties"]
+    assert not re.search(person["name"]["pattern"], "张\x00伟")
+    query = {p["name"]: p["schema"] for p in document["paths"]["/api/v1/people"]["get"]["parameters"]}
+    assert not re.search(variants(query["q"], document)[0]["pattern"], "张\x00")
+
+    assert "name" in field_errors(admin.post("/api/v1/people", json=person_body(name="张\x00伟")))
+    # Unknown fields are ignored (API.md), whatever they hold.
+    released = admin.post("/api/v1/auth/release-device", json={
+        "person_id": world.staff_person_id, "remark": "旧手机\x00"})
+    assert released.status_code == 200, released.get_json()
+    listed = admin.get("/api/v1/people", query_string={"q": "张", "note": "\x00"})
+    assert listed.status_code == 200, listed.get_json()
+
+
+def test_a_phone_may_come_with_white_space_around_as_documented(document, admin):
+    pattern = re.compile(document["components"]["schemas"]["PersonBody"]["properties"]["phone"]
+                         ["pattern"])
+    for index, phone in enumerate((" 13800000001", "13800000002\u3000", "\t+86 138-0000-0003\n")):
+        assert pattern.search(phone), phone
+        answer = admin.post("/api/v1/people", json=person_body(phone=phone, name=f"张{index}"))
+        assert answer.status_code == 201, (phone, answer.get_json())
+    for phone in ("1    ", "\x1c13800000004", "138 "):
+        assert not pattern.search(phone), phone
+        assert "phone" in field_errors(admin.post("/api/v1/people", json=person_body(phone=phone)))
+
+
+def test_a_body_the_view_may_go_without_is_documented_as_optional(document, commander):
+    event = commander.post("/api/v1/events", json=event_body()).get_json()
+    for path in ("/api/v1/events/{event_id}/assign", "/api/v1/events/{event_id}/assign/proposal"):
+        assert document["paths"][path]["post"]["requestBody"]["required"] is False, path
+        answer = commander.post(path.replace("{event_id}", str(event["id"])))
+        assert answer.status_code == 200, answer.get_json()
+    assert document["paths"]["/api/v1/events"]["post"]["requestBody"]["required"] is True
+
+
+def test_refusals_an_operation_answers_are_documented(document, client, world):
+    login = document["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert {"401", "429"} <= set(login)
+    wrong = client.post("/api/v1/auth/login", json={"username": "nobody", "password": "x"})
+    assert str(wrong.status_code) in login
+    dispatch = document["paths"]["/api/v1/alerts/{alert_id}/dispatch"]["post"]["responses"]
+    answer = world.commander.post(f"/api/v1/alerts/{world.alert_id}/dispatch")  # a hazard report
+    assert answer.status_code == 422 and "422" in dispatch, answer.get_json()
+
+
+def test_each_response_is_described_by_its_own_schema(app, document):
+    from coordinator.api.endpoint import OPERATIONS
+
+    for op in OPERATIONS:
+        if op.response is None or op.produces != "application/json":
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.rule)
+        ref = (document["paths"][path][op.method]["responses"][str(op.status)]["content"]
+               ["application/json"]["schema"]["$ref"])
+        shown = resolve({"$ref": ref}, document)
+        assert set(shown.get("properties", {})) == set(op.response.model_fields), (op.method, path)
+
+
+def test_ids_in_query_strings_are_bounded_as_documented(document, admin, world):
+    parameters = document["paths"]["/api/v1/events/{event_id}/relocations"]["get"]["parameters"]
+    unit_id = variants(next(p for p in parameters if p["name"] == "unit_id")["schema"], document)[0]
+    assert unit_id["maximum"] == 2 ** 31 - 1
+    answer = admin.get(f"/api/v1/events/{world.event_id}/relocations",
+                       query_string={"unit_id": str(10 ** 23)})
+    assert "unit_id" in field_errors(answer)

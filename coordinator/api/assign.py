@@ -70,6 +70,7 @@ def _body(model):
 def _document_body(model) -> None:
     """The view parses its optional body itself; the OpenAPI document still shows it."""
     OPERATIONS[-1].body = model
+    OPERATIONS[-1].body_required = False
 
 
 def shortfalls_json(unfilled) -> list[dict]:

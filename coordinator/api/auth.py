@@ -29,7 +29,9 @@ bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
 
 
 @endpoint(bp, "/login", "POST", summary="Sign in with a password and get a bearer token",
-          roles=None, body=LoginBody, response=TokenAnswer)
+          roles=None, body=LoginBody, response=TokenAnswer,
+          errors={401: "The username or password is wrong",
+                  429: "Too many failed sign-ins from this address or for this account"})
 def login(body: LoginBody):
     user = check_password(body.username, body.password)
     principal = accounts.principal_for_user(user)

@@ -37,6 +37,10 @@ class Operation:
     produces: str = "application/json"
     # Other request bodies the view reads itself (content type → what it is), beside JSON.
     documents: dict[str, str] = field(default_factory=dict)
+    # False when the view takes a request without a body as the body's defaults.
+    body_required: bool = True
+    # Refusals beside those every operation of its kind may answer (status → when).
+    errors: dict[int, str] = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -51,10 +55,28 @@ def fields_from(error: ValidationError) -> dict[str, str]:
     return fields
 
 
-def _refuse_nul(data) -> None:
-    field_path = nul_field(data)
+def _refuse_nul(parsed: BaseModel) -> BaseModel:
+    """PostgreSQL cannot store the NUL character: refused in the fields the model knows (unknown
+    fields are ignored, whatever they hold). The OpenAPI document says so with a pattern."""
+    field_path = nul_field(parsed.model_dump())
     if field_path:
         raise validation_error({field_path: "must not contain the NUL character"})
+    return parsed
+
+
+class _WholeNumbers:
+    """json.loads' parse_float: a number with no fractional part is an integer, as JSON Schema
+    (and so the OpenAPI document) counts it: `3.0` is as good as `3` for an integer field."""
+
+    def __init__(self):
+        self.found = False
+
+    def __call__(self, text: str):
+        value = float(text)
+        if value.is_integer() and abs(value) < 2 ** 63:
+            self.found = True
+            return int(value)
+        return value
 
 
 def parse_json_body(model: type[BaseModel]) -> BaseModel:
@@ -64,15 +86,17 @@ def parse_json_body(model: type[BaseModel]) -> BaseModel:
     raw = request.get_data(cache=True)
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]  # RFC 8259 lets a parser ignore a byte order mark
+    whole_numbers = _WholeNumbers()
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"), parse_float=whole_numbers)
     except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested beyond the parser
         raise bad_request("The body is not valid UTF-8 JSON.") from None
     if not isinstance(data, dict):
         raise bad_request("The body must be a JSON object.")
-    _refuse_nul(data)
+    if whole_numbers.found:
+        raw = json.dumps(data).encode()
     try:
-        return model.model_validate_json(raw)
+        return _refuse_nul(model.model_validate_json(raw))
     except ValidationError as error:
         unreadable = [item["msg"] for item in error.errors() if item["type"] == "json_invalid"]
         if unreadable:
@@ -83,9 +107,8 @@ def parse_json_body(model: type[BaseModel]) -> BaseModel:
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
-    _refuse_nul(request.args.to_dict())
     try:
-        return model.model_validate(request.args.to_dict())
+        return _refuse_nul(model.model_validate(request.args.to_dict()))
     except ValidationError as error:
         raise validation_error(fields_from(error), "The query string has invalid parameters.") from None
 
@@ -105,6 +128,7 @@ def endpoint(
     produces: str = "application/json",
     writes: bool | None = None,
     documents: dict[str, str] | None = None,
+    errors: dict[int, str] | None = None,
 ):
     """Register a view under the API blueprint; it receives `principal`, `body` and `query`.
     Each call is one unit of work: parse → rule → (commit → publish) when it `writes` (every
@@ -126,6 +150,7 @@ def endpoint(
                 multipart=multipart or {},
                 produces=produces,
                 documents=documents or {},
+                errors=errors or {},
             )
         )
 

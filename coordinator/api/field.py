@@ -61,7 +61,8 @@ def rate_limited(wait: float):
 
 
 @endpoint(bp, "/checkins", "POST", summary="Check in, confirm presence or check out at a post",
-          roles=STAFF, body=CheckInBody, response=CheckInAnswer, status=201)
+          roles=STAFF, body=CheckInBody, response=CheckInAnswer, status=201,
+          errors={429: "Too many check-ins from this phone: retry after Retry-After"})
 def create_checkin(principal, body: CheckInBody):
     session = db.session()
     fields = body.model_dump()

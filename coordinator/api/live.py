@@ -117,7 +117,8 @@ def shift_candidates(principal, shift_id: int, query: CandidatesQuery):
 
 @endpoint(bp, "/alerts/<int:alert_id>/dispatch", "POST",
           summary="Send the nearest free person to the shift behind an alert",
-          roles=("admin", "commander"), response=AssignmentAnswer, status=201)
+          roles=("admin", "commander"), response=AssignmentAnswer, status=201,
+          errors={422: "The alert is not about a shift"})
 def dispatch_for_alert(principal, alert_id: int):
     session = db.session()
     assignment = dispatch.dispatch_for_alert(session, principal.actor, clock.now(),

@@ -23,8 +23,32 @@ ERROR_STATUSES = {
 }
 
 
+# The request parser refuses the NUL character in every string it knows (PostgreSQL cannot store
+# it); a string with a pattern, a format or a list of values says so itself.
+NO_NUL = "^[^\x00]*$"
+SUBSCHEMAS = ("items", "additionalProperties")
+SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+
+
+def _refusing_nul(schema: dict) -> dict:
+    """`schema` with NO_NUL on each plain string in it (walked with a list, not recursion)."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & set(node):
+            node["pattern"] = NO_NUL
+        stack.extend(p for p in node.get("properties", {}).values() if isinstance(p, dict))
+        stack.extend(node[k] for k in SUBSCHEMAS if isinstance(node.get(k), dict))
+        stack.extend(o for k in SCHEMA_LISTS for o in node.get(k, []) if isinstance(o, dict))
+    return schema
+
+
 def _schema_ref(model: type[BaseModel], components: dict, mode: str) -> dict:
     schema = model.model_json_schema(ref_template=REF_TEMPLATE, mode=mode)
+    if mode == "validation":
+        _refusing_nul(schema)
+        for definition in schema.get("$defs", {}).values():
+            _refusing_nul(definition)
     for name, definition in schema.pop("$defs", {}).items():
         components.setdefault(name, definition)
     components.setdefault(model.__name__, schema)
@@ -44,7 +68,7 @@ def _path(rule: str) -> tuple[str, list[dict]]:
 
 
 def _query_params(model: type[BaseModel]) -> list[dict]:
-    schema = model.model_json_schema()
+    schema = _refusing_nul(model.model_json_schema())
     required = set(schema.get("required", []))
     return [
         {"name": name, "in": "query", "required": name in required, "schema": prop}
@@ -60,7 +84,7 @@ def _operation(op: Operation, components: dict) -> tuple[str, dict]:
     if params:
         doc["parameters"] = params
     if op.body is not None:
-        doc["requestBody"] = {"required": True, "content": {
+        doc["requestBody"] = {"required": op.body_required, "content": {
             "application/json": {"schema": _schema_ref(op.body, components, "validation")}}}
         for mimetype, text in op.documents.items():
             doc["requestBody"]["content"][mimetype] = {
@@ -89,6 +113,8 @@ def _operation(op: Operation, components: dict) -> tuple[str, dict]:
         if status == "422" and op.body is None and op.query is None and not op.multipart:
             continue
         responses[status] = {"description": text, **error}
+    for status, text in op.errors.items():
+        responses[str(status)] = {"description": text, **error}
     doc["responses"] = responses
     if op.roles:
         doc["security"] = [{"bearer": []}, {"session": []}]
@@ -96,7 +122,18 @@ def _operation(op: Operation, components: dict) -> tuple[str, dict]:
     return path, doc
 
 
+def _check_model_names() -> None:
+    """A component is named after its model: two models of one name would share one schema."""
+    owners: dict[str, type[BaseModel]] = {}
+    for op in OPERATIONS:
+        for model in (op.body, op.query, op.response):
+            if model is not None and owners.setdefault(model.__name__, model) is not model:
+                raise RuntimeError(f"two schemas are named {model.__name__}: "
+                                   f"{owners[model.__name__].__module__} and {model.__module__}")
+
+
 def build_document() -> dict:
+    _check_model_names()
     components: dict = {}
     paths: dict = {}
     for op in OPERATIONS:

@@ -23,7 +23,7 @@ from .schemas.performance import (
     PerformanceQuery,
     PerformanceSummary,
     PersonHistory,
-    UnitsList,
+    UnitPerformanceList,
 )
 from .schemas.supervision import (
     CommendationAnswer,
@@ -268,7 +268,7 @@ def event_performance(principal, event_id: int, query: PerformanceQuery):
 
 @endpoint(bp, "/events/<int:event_id>/performance/units", "GET",
           summary="Attendance, punctuality and scores per unit (department or village)",
-          roles=WATCHERS, response=UnitsList)
+          roles=WATCHERS, response=UnitPerformanceList)
 def unit_performance(principal, event_id: int):
     session = db.session()
     events.get_event(session, event_id)

@@ -3,6 +3,7 @@ phone, place or moment may be, and the rows of a person and a post as they are v
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from datetime import date as date_type
 from typing import Annotated, Literal
@@ -11,9 +12,12 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
+    TypeAdapter,
+    ValidationError,
 )
 
 from ..models import MAX_ID
@@ -22,11 +26,16 @@ from ..models import MAX_ID
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-Phone = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\- ]{4,30}$")
-]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200,
-                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# What `strip_whitespace` strips (Unicode White_Space). A phone or an address may come with it
+# around; the pattern is checked on the stripped value, so the document shows it with it around.
+WHITE_SPACE = "\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+AROUND = f"[{WHITE_SPACE}]*"
+PHONE = "\\+?[0-9][0-9\\- ]{3,29}[0-9\\-]"
+EMAIL = f"[^@{WHITE_SPACE}\x00]+@[^@{WHITE_SPACE}\x00]+\\.[^@{WHITE_SPACE}\x00]+"
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=f"^{PHONE}$"),
+                  Field(json_schema_extra={"pattern": f"^{AROUND}{PHONE}{AROUND}$"})]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=f"^{EMAIL}$"),
+                  Field(json_schema_extra={"pattern": f"^{AROUND}{EMAIL}{AROUND}$"})]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
@@ -35,18 +44,40 @@ EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
+# A moment or a day is written in ISO 8601 with a year from 1900 to 8999 (as the OpenAPI document
+# says with this pattern): years so far off that storing or showing them (in UTC, at +08:00, a day
+# later) would overflow are refused, and so is anything else a lenient parser would take for a
+# moment (a number of seconds in a query string).
+ISO_DAY_PATTERN = r"^(?:19|[2-8][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}"
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+YEARS = "must be between the years 1900 and 8999"
+
+
+def _parsed_from_iso(adapter: TypeAdapter):
+    """A validator that reads a string written in ISO 8601 with `adapter` (and nothing else)."""
+
+    def parse(value):
+        if not isinstance(value, str):
+            return value
+        if not _ISO_DAY.match(value):
+            raise ValueError("must be written in ISO 8601, e.g. 2026-07-21T08:00:00+08:00")
+        try:
+            return adapter.validate_python(value)
+        except ValidationError as error:
+            raise ValueError(error.errors()[0]["msg"]) from None
+
+    return BeforeValidator(parse)
+
+
 def _storable(moment: datetime) -> datetime:
-    """Refuse moments so far off that storing or showing them (in UTC, at +08:00) overflows."""
-    if not EARLIEST <= moment <= LATEST:
-        raise ValueError("must be between the years 1900 and 9000")
+    if not 1900 <= moment.year <= 8999:
+        raise ValueError(YEARS)
     return moment
 
 
 def _storable_day(day: date_type) -> date_type:
-    """The same bounds for a calendar day (a day at the ends of the calendar overflows once a
-    day is added to it, or it is turned into UTC)."""
-    if not EARLIEST.date() <= day < LATEST.date():
-        raise ValueError("must be between the years 1900 and 9000")
+    if not 1900 <= day.year <= 8999:
+        raise ValueError(YEARS)
     return day
 
 
@@ -70,8 +101,10 @@ def nul_field(value) -> str | None:
     return None
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_storable)]
-Day = Annotated[date_type, AfterValidator(_storable_day)]
+Moment = Annotated[AwareDatetime, _parsed_from_iso(TypeAdapter(AwareDatetime)),
+                   AfterValidator(_storable), Field(json_schema_extra={"pattern": ISO_DAY_PATTERN})]
+Day = Annotated[date_type, _parsed_from_iso(TypeAdapter(date_type)), AfterValidator(_storable_day),
+                Field(json_schema_extra={"pattern": ISO_DAY_PATTERN})]
 PersonKind = Literal["cadre", "village_official", "other"]
 PostKind = Literal[
     "reservoir", "pond", "landslide", "low_road", "dangerous_house", "shelter", "bridge",

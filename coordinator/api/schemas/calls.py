@@ -80,7 +80,7 @@ class CallsList(Answer):
 
 
 class CallsQuery(Page):
-    event_id: int | None = Field(None, ge=1)
+    event_id: Id | None = None
     status: Literal["open", "closed"] | None = None
 
 
@@ -143,8 +143,8 @@ class NotificationsList(Answer):
 
 class NotificationsQuery(Page):
     status: NotificationStatus | None = None
-    event_id: int | None = Field(None, ge=1)
-    call_id: int | None = Field(None, ge=1)
+    event_id: Id | None = None
+    call_id: Id | None = None
 
 
 class WarningBody(Body):

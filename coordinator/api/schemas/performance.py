@@ -109,7 +109,7 @@ class UnitTotals(Totals):
     unit: str
 
 
-class UnitsList(Answer):
+class UnitPerformanceList(Answer):
     items: list[UnitTotals]
     total: int
     weights: ScoreWeights

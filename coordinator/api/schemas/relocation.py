@@ -50,7 +50,7 @@ class HouseholdAnswer(Answer):
 
 
 class HouseholdsQuery(Page):
-    unit_id: int | None = Field(None, ge=1, description="the households of this unit's subtree")
+    unit_id: Id | None = Field(None, description="the households of this unit's subtree")
     q: str | None = Field(None, max_length=80, description="head of household or phone contains")
     active: bool | None = None
 
@@ -94,8 +94,8 @@ class RelocationHistoryItem(RelocationAnswer):
 
 
 class RelocationsQuery(Page):
-    household_id: int | None = Field(None, ge=1)
-    unit_id: int | None = Field(None, ge=1)
+    household_id: Id | None = None
+    unit_id: Id | None = None
 
 
 class RelocationsList(Answer):
@@ -188,7 +188,7 @@ class EventHousehold(HouseholdAnswer):
 
 
 class EventHouseholdsQuery(Page):
-    unit_id: int | None = Field(None, ge=1)
+    unit_id: Id | None = None
     status: Literal["outstanding", "none", "moved", "self_arranged", "refused",
                     "not_home"] | None = None
 
@@ -199,7 +199,7 @@ class EventHouseholdsList(Answer):
 
 
 class MyRelocationQuery(Query):
-    event_id: int | None = Field(None, ge=1, description="the response (default: the one I am "
+    event_id: Id | None = Field(None, description="the response (default: the one I am "
                                                           "on duty for, else the newest open)")
 
 
