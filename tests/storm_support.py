@@ -107,6 +107,8 @@ async def _exchange(host: str, port: int, path: str, token: str, body: bytes,
     finally:
         writer.close()
     head, _, payload = raw.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.1 "):
+        return None  # the connection died before an answer (the server was killed)
     status = int(head.split(b" ", 2)[1])
     try:
         return Answer(status, json.loads(payload))
@@ -145,11 +147,12 @@ async def _phone(url: str, phone: Phone, bodies: list[dict], result: StormResult
 
 
 def storm(url: str, phones: list[Phone], per_phone: int, *, copies: int = 3,
-          drop_share: float = 0.2, seed: int = 16) -> tuple[StormResult, list[list[dict]]]:
-    """Every phone's queue sent at once; the bodies each phone sent, by phone."""
+          drop_share: float = 0.2, seed: int = 16, result: StormResult | None = None,
+          queues: list[list[dict]] | None = None) -> tuple[StormResult, list[list[dict]]]:
+    """Every phone's queue (new ones unless given) sent at once; the bodies each phone sent."""
     rng = random.Random(seed)
-    result = StormResult()
-    queues = [checkin_bodies(phone, per_phone) for phone in phones]
+    result = StormResult() if result is None else result
+    queues = queues or [checkin_bodies(phone, per_phone) for phone in phones]
 
     async def everyone():
         await asyncio.gather(*(_phone(url, phone, queue, result, rng, copies, drop_share)
