@@ -73,6 +73,9 @@ def load_config(instance_path: str, environ=None) -> dict:
         "MESSAGE_QUEUE_URL": environ.get("COORDINATOR_MESSAGE_QUEUE_URL") or None,
         # The Redis channel the processes of one installation share (one Redis, several sites).
         "SOCKETIO_CHANNEL": environ.get("COORDINATOR_SOCKETIO_CHANNEL") or "coordinator",
+        # A map that asks for batches gets at most one per this many ms (a test may set None:
+        # batches then go only when it calls `app.extensions["live_batches"].flush()`).
+        "LIVE_BATCH_MS": _number(environ, "COORDINATOR_LIVE_BATCH_MS", 100),
         "CORS_ALLOWED_ORIGINS": _origins(environ.get("COORDINATOR_CORS_ORIGINS")),
         "PUBLIC_URL": (environ.get("COORDINATOR_PUBLIC_URL") or "").rstrip("/") or None,
         "MAX_CONTENT_LENGTH": int(_number(environ, "COORDINATOR_MAX_UPLOAD_MB", 10) * 1024 * 1024),

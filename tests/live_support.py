@@ -26,7 +26,7 @@ class MapClient:
     """A python-socketio client on `/live` that keeps every message it receives, in order."""
 
     EVENTS = ("checkin", "post_status", "alert", "assignment", "report", "call", "call_status",
-              "call_answered", "relocation_status", "shelter_status")
+              "call_answered", "relocation_status", "shelter_status", "batch")
 
     def __init__(self, base_url: str, token: str | None = None, headers: dict | None = None):
         self.base_url = base_url
@@ -49,8 +49,10 @@ class MapClient:
                          transports=list(transports), wait_timeout=5)
         return self
 
-    def subscribe(self, event_id) -> dict:
-        return self.sio.call("subscribe", {"event_id": event_id}, namespace="/live", timeout=5)
+    def subscribe(self, event_id, *, batch: bool | None = None) -> dict:
+        """Subscribe to an event (`batch=True`: its messages come in `batch` messages)."""
+        request = {"event_id": event_id, **({} if batch is None else {"batch": batch})}
+        return self.sio.call("subscribe", request, namespace="/live", timeout=5)
 
     def next(self, timeout: float = 5.0) -> tuple[str, dict]:
         return self.messages.get(timeout=timeout)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from ..unit_of_work import outside
 from .endpoint import OPERATIONS, Operation
 from .schemas.common import ErrorAnswer
+from .schemas.live_events import socketio_document
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -139,6 +140,7 @@ def build_document() -> dict:
     for op in OPERATIONS:
         path, doc = _operation(op, components)
         paths.setdefault(path, {})[op.method] = doc
+    live = socketio_document(lambda model: _schema_ref(model, components, "serialization"))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Duty coordinator API", "version": "1"},
@@ -150,6 +152,7 @@ def build_document() -> dict:
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
         },
+        "x-socketio": live,
     }
 
 

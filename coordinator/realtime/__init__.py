@@ -15,9 +15,12 @@ def init_app(app) -> SocketIO:
     socketio = SocketIO()
     manager = queue.client_manager(app.config["MESSAGE_QUEUE_URL"],
                                    app.config.get("SOCKETIO_CHANNEL", "coordinator"))
+    batch_ms = app.config.get("LIVE_BATCH_MS", 100)
+    manager.batch_interval = None if batch_ms is None else max(batch_ms, 0) / 1000
+    app.extensions["live_batches"] = manager
     socketio.init_app(
         app,
-        **({"client_manager": manager} if manager else {}),
+        client_manager=manager,
         # None means same-origin only; an explicit list is checked against each Origin header.
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
         max_http_buffer_size=MAX_MESSAGE_BYTES,

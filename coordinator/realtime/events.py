@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request, session
-from flask_socketio import ConnectionRefusedError, Namespace, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
 
 from .. import clock, db
 from ..errors import ApiError, error_body
@@ -11,6 +11,7 @@ from ..models import MAX_ID, WATCHING_ROLES, Event
 from ..security import cookie_principal, install_scope
 from ..services import accounts, catalogue, effects
 from . import access, publisher
+from .batches import batch_room
 
 CLIENTS = "live_clients"
 
@@ -52,6 +53,11 @@ class LiveNamespace(Namespace):
                 or not 1 <= event_id <= MAX_ID:
             return {"ok": False, **error_body("validation_error", "Send {\"event_id\": <int>}.",
                                               {"event_id": "must be a positive integer id"})}
+        batched = data.get("batch", False)
+        if not isinstance(batched, bool):
+            return {"ok": False, **error_body(
+                "validation_error", "\"batch\" is true or false.",
+                {"batch": "must be a boolean"})}
         session_db = db.session()
         install_scope(principal)
         try:
@@ -61,7 +67,12 @@ class LiveNamespace(Namespace):
         if event is None:
             return {"ok": False, **error_body("not_found", f"Event {event_id} was not found.")}
         if principal.unit_id is None:
-            join_room(publisher.event_room(event_id))
+            room = publisher.event_room(event_id)
         else:  # only the messages about the account's own subtree, numbered for it
-            join_room(publisher.event_unit_room(event_id, principal.unit_id))
-        return {"ok": True, "seq": effects.current_seq(session_db, event_id, principal.unit_id)}
+            room = publisher.event_unit_room(event_id, principal.unit_id)
+        # one message per change, or (asked for) the same messages in batches: never both
+        chosen, other = (batch_room(room), room) if batched else (room, batch_room(room))
+        leave_room(other)
+        join_room(chosen)
+        return {"ok": True, "seq": effects.current_seq(session_db, event_id, principal.unit_id),
+                **({"batch": True} if batched else {})}

@@ -1,7 +1,9 @@
 // The live feed of one response: Socket.IO on /live with the session cookie, messages applied
 // strictly in `seq` order. A message at last+1 is applied; an older one is ignored; after a gap
 // the feed waits briefly for the missing ones (another server process may deliver them late) and
-// then reloads the snapshot. A reconnect reloads the snapshot too.
+// then reloads the snapshot. A reconnect reloads the snapshot too. The feed asks for batches
+// (at most one `batch` per 100 ms, its messages each as it would have come alone), so a burst of
+// changes is a few frames, not thousands; each message in a batch goes through the same rules.
 
 export const MESSAGE_NAMES = ["checkin", "post_status", "alert", "assignment", "report", "call_status",
   "relocation_status", "shelter_status"];
@@ -39,6 +41,7 @@ export class LiveFeed {
     await this.resync();
     this.socket = this.connect();
     for (const name of MESSAGE_NAMES) this.socket.on(name, (message) => this.receive(name, message));
+    this.socket.on("batch", (batch) => this.receiveBatch(batch));
     this.socket.on("connect", () => this.subscribe());
     this.socket.on("disconnect", () => this.onState("reconnecting"));
     this.socket.on("connect_error", (error) => {
@@ -50,7 +53,7 @@ export class LiveFeed {
   async subscribe() {
     let ack;
     try {
-      ack = await this.socket.timeout(5000).emitWithAck("subscribe", { event_id: this.eventId });
+      ack = await this.socket.timeout(5000).emitWithAck("subscribe", { event_id: this.eventId, batch: true });
     } catch {
       this.socket.disconnect().connect(); // no answer: start over, which subscribes again
       return;
@@ -85,6 +88,13 @@ export class LiveFeed {
     }
     this.pending.set(message.seq, [name, message]);
     if (!this.syncing) this.drain();
+  }
+
+  receiveBatch(batch) {
+    if (!batch || batch.event_id !== this.eventId || !Array.isArray(batch.messages)) return;
+    for (const item of batch.messages) {
+      if (item && MESSAGE_NAMES.includes(item.event)) this.receive(item.event, item.data);
+    }
   }
 
   drain() {
