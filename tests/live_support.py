@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import queue
 
 import socketio
@@ -67,3 +68,38 @@ class MapClient:
                 # websocket-client waits 3 s for the server's close frame; the test is done anyway
                 ws.close = functools.partial(ws.close, timeout=0.1)
             self.sio.disconnect()
+
+
+LIVE_FEED_HARNESS = """async () => {
+    const { LiveFeed } = await import('/static/js/command-live.js');
+    const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    const handlers = {};
+    const asked = [];
+    const socket = {
+        on: (name, handler) => { handlers[name] = handler; },
+        timeout: () => ({ emitWithAck: async (name, body) => { asked.push(body); return %(ack)s; } }),
+    };
+    const applied = [];
+    const snapshotSeqs = %(snapshots)s;
+    let snapshots = 0;
+    const feed = new LiveFeed({
+        eventId: 7, gapWaitMs: 100, connect: () => socket,
+        loadSnapshot: async () => snapshotSeqs[snapshots++],
+        apply: (name, message) => applied.push(%(applied)s),
+    });
+    await feed.start();
+    handlers.connect();
+    await wait(10);
+    %(body)s
+}"""
+
+
+def run_live_feed(page, body: str, *, ack: dict, snapshots: list[int], applied: str) -> dict:
+    """Drive the command page's LiveFeed (event 7) in the browser with a fake socket that
+    answers `subscribe` with `ack` and snapshots numbered `snapshots`; `body` sends messages
+    through `handlers`, reads `asked`, `applied` (each entry the JS expression `applied` of
+    `name` and `message`), `snapshots` and `feed`, and returns what the test checks."""
+    page.goto("/login")
+    return page.evaluate(LIVE_FEED_HARNESS % {"ack": json.dumps(ack),
+                                              "snapshots": json.dumps(snapshots),
+                                              "applied": applied, "body": body})

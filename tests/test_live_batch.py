@@ -10,7 +10,7 @@ import pytest
 from conftest import TEST_SECRET
 from field_support import make_duty
 from live_server import browser, browser_page, live_server, serve  # noqa: F401
-from live_support import MapClient
+from live_support import MapClient, run_live_feed
 from test_message_queue import process, redis_url  # noqa: F401
 
 from coordinator import create_app
@@ -198,28 +198,7 @@ def test_across_two_processes_every_map_gets_every_change_in_seq_order(
 
 def test_the_command_page_feed_applies_batches_in_seq_order_and_reloads_on_a_gap(
         browser_page):  # noqa: F811
-    browser_page.goto("/login")
-    result = browser_page.evaluate("""async () => {
-        const { LiveFeed } = await import('/static/js/command-live.js');
-        const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-        const handlers = {};
-        const asked = [];
-        const socket = {
-            on: (name, handler) => { handlers[name] = handler; },
-            timeout: () => ({ emitWithAck: async (name, body) => {
-                asked.push(body); return { ok: true, seq: 10, batch: true }; } }),
-        };
-        const applied = [];
-        const snapshotSeqs = [10, 20];
-        let snapshots = 0;
-        const feed = new LiveFeed({
-            eventId: 7, gapWaitMs: 100, connect: () => socket,
-            loadSnapshot: async () => snapshotSeqs[snapshots++],
-            apply: (name, message) => applied.push([name, message.seq]),
-        });
-        await feed.start();
-        handlers.connect();
-        await wait(10);
+    result = run_live_feed(browser_page, """
         const item = (event, seq) => ({ event, data: { event_id: 7, seq } });
         const batch = (items) => handlers.batch({ event_id: 7, seq_from: items[0].data.seq,
             seq_to: items[items.length - 1].data.seq, messages: items });
@@ -230,7 +209,8 @@ def test_the_command_page_feed_applies_batches_in_seq_order_and_reloads_on_a_gap
         batch([item("checkin", 15), item("post_status", 16)]);  // 14 never comes
         await wait(250);
         return { asked, inOrder, snapshots, applied, last: feed.last };
-    }""")
+    """, ack={"ok": True, "seq": 10, "batch": True}, snapshots=[10, 20],
+        applied="[name, message.seq]")
     assert result["asked"] == [{"event_id": 7, "batch": True}]
     assert result["inOrder"] == [["checkin", 11], ["post_status", 12], ["alert", 13]]
     assert result["snapshots"] == 2 and result["last"] == 20  # the gap reloaded the snapshot

@@ -16,6 +16,7 @@ import pytest
 from conftest import event_body, person_body, post_body
 from field_support import Duty, make_duty, staff_api
 from live_server import PHONE, browser, browser_page, live_server, sign_in  # noqa: F401
+from live_support import run_live_feed
 from playwright.sync_api import expect
 
 from coordinator.jobs.sweeper import run_once
@@ -370,26 +371,7 @@ def test_gcj02_tiles_shift_the_points_onto_their_streets(browser, live_server, t
 
 def test_messages_apply_in_seq_order_and_a_gap_or_reconnect_reloads_the_snapshot(
         browser_page):  # noqa: F811
-    browser_page.goto("/login")
-    result = browser_page.evaluate("""async () => {
-        const { LiveFeed } = await import('/static/js/command-live.js');
-        const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-        const handlers = {};
-        const socket = {
-            on: (name, handler) => { handlers[name] = handler; },
-            timeout: () => ({ emitWithAck: async () => ({ ok: true, seq: 10 }) }),
-        };
-        const applied = [];
-        const snapshotSeqs = [10, 20, 30];
-        let snapshots = 0;
-        const feed = new LiveFeed({
-            eventId: 7, gapWaitMs: 100, connect: () => socket,
-            loadSnapshot: async () => snapshotSeqs[snapshots++],
-            apply: (name, message) => applied.push(message.seq),
-        });
-        await feed.start();
-        handlers.connect();
-        await wait(10);
+    result = run_live_feed(browser_page, """
         const send = (seq, eventId = 7) => handlers.post_status({ event_id: eventId, seq });
         send(11); send(13); send(12); send(12); send(9); send(14, 8);
         const inOrder = [...applied];
@@ -405,7 +387,7 @@ def test_messages_apply_in_seq_order_and_a_gap_or_reconnect_reloads_the_snapshot
         await wait(50);
         send(31);
         return { inOrder, filled, before, afterGap, snapshots, applied, last: feed.last };
-    }""")
+    """, ack={"ok": True, "seq": 10}, snapshots=[10, 20, 30], applied="message.seq")
     assert result["inOrder"] == [11, 12, 13]
     assert result["filled"] == [11, 12, 13, 14, 15]
     assert (result["before"], result["afterGap"], result["snapshots"]) == (1, 2, 3)
