@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from flask import current_app
 
 from . import clock
+from .errors import retry_later
 
+T = TypeVar("T")
 LIMITER = "checkin_rate"
 # Atomically: refill by the time passed, then take one token if there is one. Returns the
 # seconds until one is there (0: taken).
@@ -123,6 +126,23 @@ def give_back(person_id: int) -> None:
     buckets().give_back(f"p{person_id}")
 
 
-def retry_after(wait: float) -> str:
-    """The Retry-After header's whole seconds."""
-    return str(max(1, math.ceil(wait)))
+def within_allowance(person_id: int, replay: Callable[[], T | None],
+                     record: Callable[[], tuple[T, bool]]) -> tuple[T, bool]:
+    """`record()` a check-in, charged to the person's allowance only when it is stored (a
+    replay, one in flight or a refused one is given back); over the allowance a replay is still
+    answered by `replay()`, and a new check-in is refused: 429 with Retry-After."""
+    wait = take(person_id)
+    if wait:
+        stored = replay()
+        if stored is None:
+            raise retry_later(429, "rate_limited", "Too many check-ins from this phone; retry "
+                              "after the time in Retry-After.", wait)
+        return stored, False
+    created = False
+    try:
+        result = record()
+        created = result[1]
+        return result
+    finally:
+        if not created:
+            give_back(person_id)

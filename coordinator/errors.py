@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import jsonify, render_template, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -26,12 +28,13 @@ class ApiError(Exception):
     """A failure to report to the client: status, snake_case code, a sentence, optional fields."""
 
     def __init__(self, status: int, code: str, message: str, fields: dict | None = None,
-                 *, keeps_changes: bool = False):
+                 *, keeps_changes: bool = False, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields
+        self.headers = headers or {}  # e.g. the Retry-After of a 429 or a 503
         # A refusal whose own record must stay (a failed sign-in, counted for the throttle):
         # the unit of work commits what was written before it, then answers with the error.
         self.keeps_changes = keeps_changes
@@ -60,6 +63,11 @@ def forbidden(message: str = "You are not allowed to do this.") -> ApiError:
 def unauthorized(message: str | None = None) -> ApiError:
     message = message or "Sign in first: send a bearer token or a session cookie."
     return ApiError(401, "unauthorized", message)
+
+
+def retry_later(status: int, code: str, message: str, seconds: float) -> ApiError:
+    """A refusal the client should send again after `seconds` (Retry-After, whole seconds)."""
+    return ApiError(status, code, message, headers={"Retry-After": str(max(1, math.ceil(seconds)))})
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -99,6 +107,7 @@ def register_errorhandlers(app) -> None:
         response = jsonify(error_body(error.code, error.message, error.fields))
         if error.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
+        response.headers.update(error.headers)
         return response, error.status
 
     @app.errorhandler(HTTPException)
@@ -126,15 +135,13 @@ def register_errorhandlers(app) -> None:
         return render_template("error.html", status=409, error=None), 409
 
     def _busy(reason: str):
-        message = "The server is busy; retry in a moment."
-        if _wants_json():
-            response = jsonify(error_body("unavailable", message))
-        else:
-            response = app.make_response((render_template("error.html", status=503, error=None),))
-        response.status_code = 503
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         app.logger.warning("answered 503, busy: %s", reason)
-        return response
+        busy = retry_later(503, "unavailable", "The server is busy; retry in a moment.",
+                           RETRY_AFTER_SECONDS)
+        if _wants_json():
+            return _api_error(busy)
+        page = render_template("error.html", status=503, error=None)
+        return page, 503, busy.headers
 
     @app.errorhandler(PoolTimeout)
     def _no_connection_free(error: PoolTimeout):

@@ -11,7 +11,7 @@ from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFError
 
 from . import clock, db
-from .errors import ApiError, forbidden, unauthorized
+from .errors import ApiError, forbidden, retry_later, unauthorized
 from .extensions import csrf
 from .services import accounts, scope
 
@@ -204,8 +204,9 @@ def check_password(username: str, password: str):
     result = accounts.authenticate(session, username, password, request.remote_addr or "unknown",
                                    at=clock.now(), max_failures=max_failures, window=window)
     if result.throttled:
-        raise ApiError(429, "rate_limited",
-                       "Too many failed sign-ins; wait a few minutes and try again.")
+        raise retry_later(429, "rate_limited",
+                          "Too many failed sign-ins; wait a few minutes and try again.",
+                          window.total_seconds())
     if result.user is None:
         # The failure stays on record for the throttle: the unit of work commits it.
         raise ApiError(401, "unauthorized", "The username or password is wrong.",

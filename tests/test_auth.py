@@ -89,6 +89,7 @@ def test_five_failures_throttle_the_account_there_even_with_the_right_password(c
 
     throttled = login(client, username, address="10.0.0.1")
     assert_error(throttled, 429, "rate_limited")
+    assert throttled.headers["Retry-After"] == str(15 * 60)  # the window: when to try again
 
     clock.advance(minutes=14)
     assert_error(login(client, username, address="10.0.0.1"), 429, "rate_limited")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, current_app, jsonify, url_for
 
 from .. import checkin_rate, clock, db
-from ..errors import error_body, forbidden, not_found
+from ..errors import forbidden, not_found
 from ..models import CheckIn, FieldReport, Person
 from ..presenters import checkin_json, iso, recorded_checkin_json, report_json
 from ..services import accounts, checkins, duty, idempotency, organisation, reports
@@ -54,12 +54,6 @@ def caller_card(principal) -> accounts.PersonCard | Person:
     return caller_person(principal)
 
 
-def rate_limited(wait: float):
-    message = "Too many check-ins from this phone; retry after the time in Retry-After."
-    return (jsonify(error_body("rate_limited", message)), 429,
-            {"Retry-After": checkin_rate.retry_after(wait)})
-
-
 @endpoint(bp, "/checkins", "POST", summary="Check in, confirm presence or check out at a post",
           roles=STAFF, body=CheckInBody, response=CheckInAnswer, status=201,
           errors={429: "Too many check-ins from this phone: retry after Retry-After"})
@@ -68,20 +62,12 @@ def create_checkin(principal, body: CheckInBody):
     fields = body.model_dump()
     fields["client_id"] = str(body.client_id)
     person = caller_card(principal)
-    wait, created = checkin_rate.take(person.id), False
-    try:
-        if wait:  # over the allowance: a replay is still answered, a new check-in waits
-            checkin = idempotency.replay(session, CheckIn, fields["client_id"],
-                                         idempotency.request_fingerprint(fields), person.id)
-            if checkin is None:
-                return rate_limited(wait)
-        else:
-            checkin, created = checkins.record_checkin(session, person, fields,
-                                                       received_at=clock.now(),
-                                                       rules=fence_rules())
-    finally:
-        if not wait and not created:  # only a stored check-in is charged
-            checkin_rate.give_back(person.id)
+    checkin, created = checkin_rate.within_allowance(
+        person.id,
+        replay=lambda: idempotency.replay(session, CheckIn, fields["client_id"],
+                                          idempotency.request_fingerprint(fields), person.id),
+        record=lambda: checkins.record_checkin(session, person, fields, received_at=clock.now(),
+                                               rules=fence_rules()))
     radius_m = checkins.post_radius(session, checkin.post_id)
     return jsonify(recorded_checkin_json(checkin, radius_m)), 201 if created else 200
 
